@@ -1,0 +1,97 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import compression from 'compression';
+import express from 'express';
+import type { Logger } from 'pino';
+import { Server } from 'socket.io';
+import { apiRoutes } from './api.ts';
+import { Clocks } from './clocks.ts';
+import type { Config } from './config.ts';
+import { MemoryCountStore } from './counts.ts';
+import { Dedupe } from './dedupe.ts';
+import { errorHandler, notFound } from './errors.ts';
+import { ingestRoutes } from './ingest.ts';
+import { LiveFeeds, type IoServer } from './live.ts';
+import { createMetrics } from './metrics.ts';
+import { attachSockets } from './sockets.ts';
+import { staticClient } from './static.ts';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  /** Wall clock; tests may pass their own. */
+  now?: () => number;
+  /** Built client to serve at `/`; none in API-only tests. */
+  clientDir?: string;
+  processMetrics?: boolean;
+}
+
+export interface Application {
+  httpServer: HttpServer;
+  io: IoServer;
+  live: LiveFeeds;
+  clocks: Clocks;
+  store: MemoryCountStore;
+  /** Starts the frame loop and housekeeping (listening is the caller's). */
+  start(): void;
+  close(): Promise<void>;
+}
+
+const HOUSEKEEPING_MS = 60_000;
+
+/** Builds the whole server from its dependencies without listening, so tests can use port 0. */
+export function createApplication(deps: AppDeps): Application {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const store = new MemoryCountStore(config.retainHours * 60);
+  const metrics = createMetrics(deps.processMetrics ?? false);
+  const clocks = new Clocks(now);
+  const dedupe = new Dedupe(config.dedupeMinutes * 60_000);
+
+  const app = express();
+  const httpServer = createServer(app);
+  // perMessageDeflate off: Socket.IO then encodes a string broadcast once for the whole room.
+  const io: IoServer = new Server(httpServer, { perMessageDeflate: false, serveClient: false });
+  const live = new LiveFeeds(io, store, clocks, config, metrics);
+  attachSockets(io, live, metrics, logger);
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy(config.trustProxy));
+  app.use(compression());
+  app.use(apiRoutes({ config, store, clocks, live, metrics, startedAt: now() }));
+  app.use(ingestRoutes({ config, store, dedupe, metrics, now }));
+  app.use('/api', notFound());
+  if (deps.clientDir) app.use(staticClient(deps.clientDir));
+  app.use(notFound());
+  app.use(errorHandler(logger, metrics));
+
+  let housekeeping: NodeJS.Timeout | undefined;
+  return {
+    httpServer,
+    io,
+    live,
+    clocks,
+    store,
+    start() {
+      live.start();
+      housekeeping ??= setInterval(() => {
+        dedupe.sweep(now());
+        store.prune();
+      }, HOUSEKEEPING_MS);
+      housekeeping.unref();
+    },
+    async close() {
+      live.stop();
+      clearInterval(housekeeping);
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+      });
+      httpServer.closeAllConnections();
+    },
+  };
+}
+
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}

@@ -1,0 +1,68 @@
+import { EventEmitter } from 'node:events';
+import type { ClockState } from '../shared/protocol.ts';
+
+interface Simulation {
+  t0: number;
+  wall0: number;
+  speed: number;
+  expires: number;
+}
+
+/**
+ * The live data time of each service: the wall clock, unless a simulator has leased a faster
+ * clock for it (`PUT /api/simulation/:service`). A lease that is not renewed ends by itself, so
+ * a killed simulator cannot leave a service on simulated time.
+ * Emits `change(service)` when a service's clock starts, stops or jumps.
+ */
+export class Clocks extends EventEmitter<{ change: [service: string] }> {
+  private readonly simulations = new Map<string, Simulation>();
+
+  constructor(private readonly wallNow: () => number = Date.now) {
+    super();
+  }
+
+  now(service: string): number {
+    const wall = this.wallNow();
+    const sim = this.simulations.get(service);
+    return sim ? sim.t0 + (wall - sim.wall0) * sim.speed : wall;
+  }
+
+  state(service: string): ClockState {
+    const sim = this.simulations.get(service);
+    return {
+      t: this.now(service),
+      at: this.wallNow(),
+      speed: sim?.speed ?? 1,
+      playing: true,
+      simulated: sim !== undefined,
+    };
+  }
+
+  /** Starts or renews a simulation; `change` fires unless it only renews the same clock. */
+  simulate(service: string, t: number, speed: number, ttlMs: number): ClockState {
+    const wall = this.wallNow();
+    const before = this.simulations.get(service);
+    const drift = before ? Math.abs(before.t0 + (wall - before.wall0) * before.speed - t) : Infinity;
+    // A renewal restates the simulator's clock; small drift (network delay times speed) is not a jump.
+    const jump = !before || before.speed !== speed || drift > Math.max(5_000, speed * 1_000);
+    this.simulations.set(service, jump ? { t0: t, wall0: wall, speed, expires: wall + ttlMs } : { ...before!, expires: wall + ttlMs });
+    if (jump) this.emit('change', service);
+    return this.state(service);
+  }
+
+  end(service: string): boolean {
+    const had = this.simulations.delete(service);
+    if (had) this.emit('change', service);
+    return had;
+  }
+
+  /** Ends leases that were not renewed in time. */
+  expire(): void {
+    const wall = this.wallNow();
+    for (const [service, sim] of this.simulations) if (sim.expires <= wall) this.end(service);
+  }
+
+  simulated(service: string): boolean {
+    return this.simulations.has(service);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The one reader of process.env and the command line. Order: flag, environment, default.
+ * Every setting here is listed in the README with its default.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { DEFAULT_HEAT_MAX } from '../shared/heat.ts';
+import { DEFAULT_BASELINE_FLOOR } from '../shared/levels.ts';
+import { serviceId } from '../shared/schemas.ts';
+
+export const DEFAULT_SERVICES = ['twitter', 'facebook', 'instagram', 'whatsapp', 'youtube', 'discord', 'rogers'];
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const schema = z.object({
+  port: int(0, 65535).default(3000),
+  host: z.string().min(1).default('0.0.0.0'),
+  dataDir: z.string().min(1).default('./data'),
+  ingestToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  windowMinutes: int(1, 24 * 60).default(15),
+  frameMs: int(50, 60_000).default(1000),
+  services: z
+    .string()
+    .default(DEFAULT_SERVICES.join(','))
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(serviceId).min(1, 'must list at least one service')),
+  countryHeader: z.string().trim().toLowerCase().optional(),
+  trustProxy: z.string().default('false'),
+  dedupeMinutes: int(1, 24 * 60).optional(),
+  baselineFloor: z.coerce.number().positive().default(DEFAULT_BASELINE_FLOOR),
+  heatMax: int(10, 100_000_000).default(DEFAULT_HEAT_MAX),
+  retainHours: int(1, 24 * 365).default(48),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  buildClient: flag.default(true),
+});
+
+export type Config = Readonly<Omit<z.output<typeof schema>, 'dedupeMinutes'> & { dedupeMinutes: number }>;
+
+const ENV: Record<keyof z.input<typeof schema>, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  dataDir: 'DATA_DIR',
+  ingestToken: 'INGEST_TOKEN',
+  windowMinutes: 'WINDOW_MINUTES',
+  frameMs: 'FRAME_MS',
+  services: 'SERVICES',
+  countryHeader: 'COUNTRY_HEADER',
+  trustProxy: 'TRUST_PROXY',
+  dedupeMinutes: 'DEDUPE_MINUTES',
+  baselineFloor: 'BASELINE_FLOOR',
+  heatMax: 'HEAT_MAX',
+  retainHours: 'RETAIN_HOURS',
+  logLevel: 'LOG_LEVEL',
+  buildClient: 'BUILD_CLIENT',
+};
+
+export class ConfigError extends Error {}
+
+/**
+ * Resolves the configuration from flags (`--port 3000`, `--data-dir x`...), then the environment,
+ * then defaults, and freezes it. `overrides` (tests) win over both.
+ */
+export function loadConfig(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<z.input<typeof schema>> = {},
+): Config {
+  const options = Object.fromEntries(
+    Object.keys(ENV).map((key) => [kebab(key), { type: 'string' as const }]),
+  );
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message} (settings: ${Object.keys(ENV).map((k) => `--${kebab(k)}`).join(' ')})`);
+  }
+  const raw: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV)) {
+    const value = flags[kebab(key)] ?? env[name];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = schema.safeParse({ ...raw, ...overrides });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0]) as keyof typeof ENV;
+      return `${ENV[key] ?? key} (--${kebab(key)}): ${i.message}`;
+    });
+    throw new ConfigError(`invalid settings:\n  ${lines.join('\n  ')}`);
+  }
+  const c = parsed.data;
+  return Object.freeze({
+    ...c,
+    dataDir: path.resolve(c.dataDir),
+    services: Object.freeze([...new Set(c.services)]) as string[],
+    dedupeMinutes: c.dedupeMinutes ?? c.windowMinutes,
+  });
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+}

@@ -1,0 +1,145 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+import express, { Router } from 'express';
+import { countryCode, describeIssues, ingestRow, reportBody, type ParsedIngestRow } from '../shared/schemas.ts';
+import { minuteOf } from '../shared/time.ts';
+import { requireTrusted } from './auth.ts';
+import type { Config } from './config.ts';
+import type { CountStore, MinuteCount } from './counts.ts';
+import type { Dedupe } from './dedupe.ts';
+import { HttpError, parseOr400 } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface IngestDeps {
+  config: Config;
+  store: CountStore;
+  dedupe: Dedupe;
+  metrics: Metrics;
+  now: () => number;
+}
+
+/** Most issues listed in one error answer; the count says how many there were. */
+const MAX_LISTED_ISSUES = 20;
+const CSV_COLUMNS = ['time', 'service', 'country', 'count'];
+
+/** `POST /api/reports` (public, one report) and `POST /api/ingest` (trusted, bulk counts). */
+export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps): Router {
+  const router = Router();
+
+  router.post('/api/reports', express.json({ limit: '4kb' }), (req, res) => {
+    requireBody(req.body, 'application/json');
+    const report = parseOr400(reportBody, req.body, 'report');
+    if (!config.services.includes(report.service)) {
+      throw new HttpError(404, `unknown service "${report.service}"`, { services: config.services });
+    }
+    const country = countryOf(req.get.bind(req), config.countryHeader, report.country);
+    const at = now();
+    const person = req.ip ?? req.socket.remoteAddress ?? '';
+    if (!dedupe.firstReport(person, req.get('user-agent') ?? '', report.service, at)) {
+      metrics.reports.inc({ service: report.service, result: 'duplicate' });
+      res.status(200).json({ ok: true, data: { counted: false, reason: 'already counted within the dedupe window' } });
+      return;
+    }
+    const minute = minuteOf(at);
+    store.add([{ service: report.service, country, minute, count: 1 }]);
+    metrics.reports.inc({ service: report.service, result: 'counted' });
+    res.status(201).json({ ok: true, data: { counted: true, service: report.service, country, minute: minute * 60_000 } });
+  });
+
+  const bulkLimit = '20mb';
+  router.post(
+    '/api/ingest',
+    requireTrusted(config.ingestToken, 'ingest'),
+    express.json({ limit: bulkLimit }),
+    express.text({ type: ['text/csv', 'application/x-ndjson', 'application/ndjson'], limit: bulkLimit }),
+    (req, res) => {
+      requireBody(req.body, 'application/json (an array), application/x-ndjson or text/csv');
+      const rows = validateRows(candidateRows(req.body, req.is('text/csv') ? 'csv' : req.is('json') ? 'json' : 'ndjson'));
+      const counts: MinuteCount[] = rows.map((r) => ({ service: r.service, country: r.country, minute: minuteOf(r.at), count: r.count }));
+      store.add(counts);
+      metrics.ingestRows.inc(counts.length);
+      res.status(200).json({ ok: true, data: { accepted: counts.length } });
+    },
+  );
+
+  return router;
+}
+
+function requireBody(body: unknown, expected: string): void {
+  if (body === undefined) throw new HttpError(415, `content-type: expected ${expected}`);
+}
+
+/** The trusted CDN header wins over the body: a user can type any country, a CDN cannot be told. */
+function countryOf(header: (name: string) => string | undefined, headerName: string | undefined, fromBody: string | undefined): string {
+  if (headerName) {
+    const parsed = countryCode.safeParse(header(headerName) ?? '');
+    if (parsed.success) return parsed.data;
+  }
+  if (fromBody) return fromBody;
+  throw new HttpError(422, headerName
+    ? `country: missing (no valid ${headerName} header and no country in the body)`
+    : 'country: missing (send an ISO 3166-1 alpha-2 code such as "US")');
+}
+
+interface Candidate {
+  /** How to point at the row in an error: `rows[3]` or `line 4`. */
+  where: string;
+  value: unknown;
+}
+
+function candidateRows(body: unknown, format: 'json' | 'ndjson' | 'csv'): Candidate[] {
+  if (format === 'json') {
+    if (!Array.isArray(body)) throw new HttpError(400, 'body: must be a JSON array of {service, country, at, count}');
+    return body.map((value, i) => ({ where: `rows[${i}]`, value }));
+  }
+  const text = String(body);
+  if (format === 'ndjson') {
+    const out: Candidate[] = [];
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        out.push({ where: `line ${i + 1}`, value: JSON.parse(line) });
+      } catch {
+        throw new HttpError(400, `line ${i + 1}: not valid JSON`);
+      }
+    });
+    return out;
+  }
+  let records: string[][];
+  try {
+    records = parseCsv(text, { skip_empty_lines: true, trim: true, relax_column_count: false });
+  } catch (error) {
+    throw new HttpError(400, `csv: ${(error as Error).message}`);
+  }
+  const header = records[0]?.map((h) => h.toLowerCase());
+  if (!header || CSV_COLUMNS.some((c) => !header.includes(c))) {
+    throw new HttpError(400, `csv: the first line must name the columns ${CSV_COLUMNS.join(',')}`);
+  }
+  const col = Object.fromEntries(CSV_COLUMNS.map((c) => [c, header.indexOf(c)]));
+  return records.slice(1).map((r, i) => ({
+    where: `line ${i + 2}`,
+    value: { service: r[col.service!], country: r[col.country!], at: numericOrText(r[col.time!]), count: numericOrText(r[col.count!]) },
+  }));
+}
+
+function numericOrText(v: string | undefined): string | number | undefined {
+  return v !== undefined && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+}
+
+/** All rows or none: one bad row refuses the request, naming every bad row (up to a limit). */
+function validateRows(candidates: Candidate[]): ParsedIngestRow[] {
+  const rows: ParsedIngestRow[] = [];
+  const issues: string[] = [];
+  let invalid = 0;
+  for (const { where, value } of candidates) {
+    const parsed = ingestRow.safeParse(value);
+    if (parsed.success) rows.push(parsed.data);
+    else {
+      invalid++;
+      if (issues.length < MAX_LISTED_ISSUES) issues.push(...describeIssues(parsed.error, where).slice(0, MAX_LISTED_ISSUES - issues.length));
+    }
+  }
+  if (invalid > 0) {
+    throw new HttpError(400, `${invalid} of ${candidates.length} rows are invalid, nothing was stored; first: ${issues[0]}`, { issues });
+  }
+  return rows;
+}

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Prometheus metrics of one application instance, served at `GET /metrics`. */
+export function createMetrics(withProcessMetrics: boolean) {
+  const registry = new Registry();
+  if (withProcessMetrics) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    reports: new Counter({
+      name: 'outage_reports_total',
+      help: 'Public reports received, by result (counted, duplicate)',
+      labelNames: ['service', 'result'] as const,
+      registers,
+    }),
+    ingestRows: new Counter({
+      name: 'outage_ingest_rows_total',
+      help: 'Trusted rows accepted at /api/ingest',
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'outage_rejected_requests_total',
+      help: 'Requests refused with a 4xx, by status',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    frames: new Counter({
+      name: 'outage_frames_total',
+      help: 'Live frames broadcast (one per room per change)',
+      registers,
+    }),
+    frameBytes: new Histogram({
+      name: 'outage_frame_bytes',
+      help: 'Size of broadcast frames in bytes',
+      buckets: [64, 128, 256, 512, 1024, 4096, 16384, 65536],
+      registers,
+    }),
+    sockets: new Gauge({
+      name: 'outage_sockets',
+      help: 'Connected Socket.IO clients',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The wire contract between server and clients: every Socket.IO event and payload type.
+ * Both sides import this file; never copy its types elsewhere.
+ */
+
+/** Bumped on any incompatible change to the events or payloads below. */
+export const PROTOCOL_VERSION = 1;
+
+export const LEVELS = ['normal', 'elevated', 'outage'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export const MODES = ['live', 'replay'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** One country's state in a frame. */
+export interface CountryState {
+  /** Reports in the trailing window ending at the frame's data time. */
+  count: number;
+  /** Expected reports in such a window (the documented floor until history exists). */
+  baseline: number;
+  level: Level;
+}
+
+/** Alpha-2 country code to its state. */
+export type CountryStates = Record<string, CountryState>;
+
+/**
+ * A delta: only the countries whose state changed since the previous frame of the same room.
+ * A country that fell back to zero is sent with `count: 0`, never omitted.
+ */
+export interface Frame {
+  service: string;
+  mode: Mode;
+  /** Data time, epoch ms. */
+  t: number;
+  changes: CountryStates;
+}
+
+/** How a feed's data time advances: `t = t0 + (now - wallclock0) * speed` while playing. */
+export interface ClockState {
+  /** Data time at `at`, epoch ms. */
+  t: number;
+  /** Server wall-clock time when `t` was read, epoch ms (for the client's offset estimate). */
+  at: number;
+  speed: number;
+  playing: boolean;
+  /** True while a simulator drives the service's live clock. */
+  simulated: boolean;
+}
+
+/** The full state, sent as the ack of `watch`; frames that follow are deltas against it. */
+export interface Snapshot {
+  protocol: typeof PROTOCOL_VERSION;
+  service: string;
+  mode: Mode;
+  t: number;
+  clock: ClockState;
+  windowMinutes: number;
+  frameMs: number;
+  /** Window count that maps to the hottest colour; the same for every viewer of a service. */
+  heatMax: number;
+  countries: CountryStates;
+}
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: string };
+
+export type WatchRequest =
+  | { service: string }
+  | { service: string; t: number; speed?: number }
+  | { channel: string };
+
+/**
+ * Frames travel as JSON strings: Socket.IO encodes a string broadcast once for the whole room,
+ * whereas an object is re-encoded per socket.
+ */
+export type FrameJson = string & { readonly __frame: unique symbol };
+
+export interface ServerToClientEvents {
+  frame: (frame: FrameJson) => void;
+  /** The room's clock changed (a simulation started or stopped): watch again for a new snapshot. */
+  resync: (reason: string) => void;
+}
+
+export interface ClientToServerEvents {
+  watch: (request: WatchRequest, ack: (response: Ack<Snapshot>) => void) => void;
+}
+
+export function encodeFrame(frame: Frame): FrameJson {
+  return JSON.stringify(frame) as FrameJson;
+}
+
+export function decodeFrame(json: FrameJson): Frame {
+  return JSON.parse(json) as Frame;
+}
+
+/** Problem kinds a user can pick, after Downdetector's categories. */
+export const PROBLEMS = ['website', 'app', 'login', 'server-connection', 'other'] as const;
+export type Problem = (typeof PROBLEMS)[number];
+
+/** Body of `POST /api/reports`. */
+export interface ReportBody {
+  service: string;
+  country?: string;
+  problem?: Problem;
+}
+
+/** One row of `POST /api/ingest`. */
+export interface IngestRow {
+  service: string;
+  country: string;
+  /** Minute of the counts: epoch ms or an ISO 8601 UTC string on input. */
+  at: number | string;
+  count: number;
+}
+
+/** `GET /api/services`. */
+export interface ServiceInfo {
+  id: string;
+  /** Accepted from the public at `POST /api/reports`. */
+  public: boolean;
+  simulated: boolean;
+}

@@ -1,0 +1,86 @@
+/**
+ * Validation of every inbound payload (HTTP bodies, queries, socket events), one schema each.
+ * Error messages name the field and the problem; they are sent to clients as they are.
+ */
+import { z } from 'zod';
+import { isCountryCode } from './countries.ts';
+import { PROBLEMS } from './protocol.ts';
+
+export const serviceId = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or dashes, e.g. "twitter"');
+
+export const countryCode = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .toUpperCase()
+  .refine(isCountryCode, { error: (issue) => `"${String(issue.input)}" is not an ISO 3166-1 alpha-2 country code` });
+
+// Before 2000 is certainly a unit mistake (seconds for milliseconds); the future allows clock skew.
+const EARLIEST = Date.UTC(2000, 0, 1);
+const MAX_SKEW_MS = 5 * 60_000;
+
+/** Epoch ms, or an ISO 8601 UTC string, to epoch ms; rejects the implausible. */
+export const instant = z
+  .union([z.number({ error: 'must be epoch milliseconds or an ISO 8601 UTC string' }), z.iso.datetime({ offset: true, error: 'must be an ISO 8601 UTC time such as 2022-12-29T00:45:00Z' })])
+  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)))
+  .refine((t) => Number.isFinite(t) && t >= EARLIEST, { error: 'must be after 2000-01-01 (epoch milliseconds, not seconds)' })
+  .refine((t) => t <= Date.now() + MAX_SKEW_MS, { error: 'is in the future' });
+
+export const reportBody = z.strictObject(
+  {
+    service: serviceId,
+    country: countryCode.optional(),
+    problem: z.enum(PROBLEMS, { error: `must be one of ${PROBLEMS.join(', ')}` }).optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'body must be a JSON object') },
+);
+
+/** Largest count one row may carry: far above any real minute, low enough to catch a garbled feed. */
+export const MAX_ROW_COUNT = 10_000_000;
+
+export const ingestRow = z.strictObject(
+  {
+    service: serviceId,
+    country: countryCode,
+    at: instant,
+    count: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must not be negative')
+      .max(MAX_ROW_COUNT, `must be at most ${MAX_ROW_COUNT}`),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'row must be an object {service, country, at, count}') },
+);
+export type ParsedIngestRow = z.output<typeof ingestRow>;
+
+export const watchRequest = z.union(
+  [
+    z.strictObject({ service: serviceId, t: instant.optional(), speed: z.number().positive().max(3600).optional() }),
+    z.strictObject({ channel: z.string().trim().min(1).max(64) }),
+  ],
+  { error: 'must be {service}, {service, t, speed} or {channel}' },
+);
+
+export const simulationBody = z.strictObject({
+  t: z.number({ error: 'must be the data time in epoch milliseconds' }).finite(),
+  speed: z.number({ error: 'must be a number' }).positive('must be positive').max(100_000, 'must be at most 100000'),
+  ttlMs: z.number().int().min(1_000).max(600_000).default(15_000),
+});
+
+/**
+ * One readable line per problem: `rows[3].country: "XX" is not an ISO 3166-1 alpha-2 country code`,
+ * or with a root such as `line 4`, `line 4: country: ...`.
+ */
+export function describeIssues(error: z.ZodError, root = ''): string[] {
+  return error.issues.map((issue) => {
+    const field = issue.path.reduce<string>(
+      (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+      root.includes(' ') ? '' : root,
+    );
+    const where = root.includes(' ') ? [root, field].filter(Boolean).join(': ') : field;
+    return where ? `${where}: ${issue.message}` : issue.message;
+  });
+}

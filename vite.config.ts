@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+// The API server's port in `npm run dev` (Vite serves the page with HMR and proxies the rest).
+const apiPort = Number(process.env.API_PORT ?? 3001);
+const api = `http://127.0.0.1:${apiPort}`;
+
+export default defineConfig({
+  root: 'client',
+  build: {
+    outDir: '../dist/client',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 1500,
+  },
+  server: {
+    proxy: {
+      '/api': api,
+      '/healthz': api,
+      '/metrics': api,
+      '/socket.io': { target: api, ws: true },
+    },
+  },
+  test: {
+    root: '.',
+    include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Browser tests share two cores with the servers they start; one file at a time keeps timings sane.
+    fileParallelism: false,
+  },
+});
