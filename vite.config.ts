@@ -22,7 +22,6 @@ export default defineConfig({
   test: {
     root: '.',
     include: ['tests/**/*.test.ts'],
-    globalSetup: ['tests/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Browser tests share two cores with the servers they start; one file at a time keeps timings sane.
