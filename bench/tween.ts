@@ -1,0 +1,71 @@
+/**
+ * Main-thread cost of animating every country at once, in Debian's headless Chromium.
+ * Ours: all 250 countries tween to new heat (setFeatureState each animation frame, MapLibre
+ * repaints). Baseline, same page and run: MapLibre repainting every frame with no state changes.
+ * Software rendering is slow here, so the ratio is the figure that travels, not the milliseconds.
+ */
+import { ensureClientBuilt } from '../server/client-build.ts';
+import { COUNTRY_CODES } from '../shared/countries.ts';
+import { launchBrowser, waitForMap } from '../tests/helpers/browser.ts';
+import { postJson, startServer } from '../tests/helpers/server.ts';
+
+export interface TweenBench {
+  viewport: string;
+  countries: number;
+  tweenTickMeanMs: number;
+  tweenTickP95Ms: number;
+  frameMsTween: number;
+  frameMsBaseline: number;
+}
+
+export async function benchTween(width = 1280, height = 720): Promise<TweenBench> {
+  await ensureClientBuilt({ info: () => {} });
+  const server = await startServer({ frameMs: 250 }, { withClient: true });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.page(width, height);
+    await page.goto(`${server.url}/?service=twitter`);
+    await waitForMap(page);
+
+    // Mean rAF-to-rAF interval over `ms` while `during` runs each frame.
+    const frameInterval = (mode: 'repaint' | 'idle', ms: number) =>
+      page.evaluate(([mode, ms]) => new Promise<number>((resolve) => {
+        const { map } = window.outageMap;
+        const stamps: number[] = [];
+        const end = performance.now() + (ms as number);
+        const step = (now: number) => {
+          stamps.push(now);
+          if (mode === 'repaint') map.triggerRepaint();
+          if (now < end) requestAnimationFrame(step);
+          else resolve((stamps[stamps.length - 1]! - stamps[0]!) / Math.max(1, stamps.length - 1));
+        };
+        requestAnimationFrame(step);
+      }), [mode, ms] as const);
+
+    const baseline = await frameInterval('repaint', 3000);
+
+    const rounds = 4;
+    let tween = 0;
+    for (let round = 0; round < rounds; round++) {
+      const at = Date.now();
+      const rows = COUNTRY_CODES.map((country, i) => ({ service: 'twitter', country, at, count: 1 + ((i * 37 + round * 101) % 500) * (round + 1) }));
+      const before = await page.evaluate(() => window.outageMap.tweenStats().ticks);
+      await postJson(`${server.url}/api/ingest`, rows);
+      await page.waitForFunction((n) => window.outageMap.tweenStats().ticks > n, before, { timeout: 10_000 });
+      tween += await frameInterval('idle', 600);
+      await page.waitForTimeout(300);
+    }
+    const stats = await page.evaluate(() => window.outageMap.tweenStats());
+    return {
+      viewport: `${width}x${height}`,
+      countries: COUNTRY_CODES.length,
+      tweenTickMeanMs: stats.meanMs,
+      tweenTickP95Ms: stats.p95Ms,
+      frameMsTween: tween / rounds,
+      frameMsBaseline: baseline,
+    };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Locale-aware formatting for the page. Everything goes through Intl so numbers, region names and
+ * time zones follow the viewer's locale and the IANA database, never hand-written tables.
+ */
+
+const counts = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+export function formatCount(n: number): string {
+  return counts.format(n);
+}
+
+/** Short form for tight places such as legend ticks (1, 10, 100, 1K, 10K). */
+export function formatCompact(n: number): string {
+  return compact.format(n);
+}
+
+// DisplayNames is missing in some older embedded browsers; the feature's own name is the fallback.
+const regions = (() => {
+  try {
+    return new Intl.DisplayNames(undefined, { type: 'region' });
+  } catch {
+    return undefined;
+  }
+})();
+
+/** The viewer-language name of an alpha-2 region, else `fallback`, else the code itself. */
+export function countryName(code: string | undefined, fallback?: string): string {
+  if (code) {
+    try {
+      const name = regions?.of(code);
+      if (name && name !== code) return name;
+    } catch {
+      // A code ICU does not know throws a RangeError; the fallback below covers it.
+    }
+  }
+  return fallback || code || 'Unknown';
+}
+
+const utcTime = new Intl.DateTimeFormat(undefined, {
+  timeZone: 'UTC',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+const utcDate = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+const viewerTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+export function formatUtcTime(t: number): string {
+  return utcTime.format(t);
+}
+
+export function formatUtcDate(t: number): string {
+  return utcDate.format(t);
+}
+
+/** The instant `t` on the viewer's own clock (their time zone). */
+export function formatViewerTime(t: number): string {
+  return viewerTime.format(t);
+}
+
+const zoneFormatters = new Map<string, { time: Intl.DateTimeFormat; parts: Intl.DateTimeFormat } | null>();
+
+// Invalid zone names throw; caching null keeps a bad entry from throwing on every pointer move.
+function zoneFormatter(tz: string) {
+  let f = zoneFormatters.get(tz);
+  if (f === undefined) {
+    try {
+      f = {
+        time: new Intl.DateTimeFormat(undefined, { timeZone: tz, hour: '2-digit', minute: '2-digit' }),
+        parts: new Intl.DateTimeFormat('en-US', {
+          timeZone: tz,
+          hourCycle: 'h23',
+          year: 'numeric',
+          month: 'numeric',
+          day: 'numeric',
+          hour: 'numeric',
+          minute: 'numeric',
+        }),
+      };
+    } catch {
+      f = null;
+    }
+    zoneFormatters.set(tz, f);
+  }
+  return f;
+}
+
+/** Minutes the zone's wall clock is ahead of UTC at `t`, read back from Intl (no offset tables). */
+function offsetMinutes(t: number, parts: Intl.DateTimeFormat): number {
+  const p: Record<string, number> = {};
+  for (const { type, value } of parts.formatToParts(t)) p[type] = Number(value);
+  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!);
+  return Math.round((wall - Math.floor(t / 60_000) * 60_000) / 60_000);
+}
+
+/**
+ * Local time at `t` in a country with the comma-separated zones `tzList`: one time, or the range
+ * from its westernmost to its easternmost distinct offset ("14:13 – 19:13").
+ */
+export function localTimeRange(t: number, tzList: string): string {
+  const zones: Array<{ offset: number; time: Intl.DateTimeFormat }> = [];
+  for (const tz of tzList.split(',')) {
+    const f = tz ? zoneFormatter(tz.trim()) : null;
+    if (f) zones.push({ offset: offsetMinutes(t, f.parts), time: f.time });
+  }
+  if (zones.length === 0) return '';
+  zones.sort((a, b) => a.offset - b.offset);
+  const first = zones[0]!.time.format(t);
+  const last = zones[zones.length - 1]!.time.format(t);
+  return first === last ? first : `${first} – ${last}`;
+}

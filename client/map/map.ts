@@ -1,0 +1,164 @@
+import * as maplibregl from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+// The worker's default URL does not survive bundling; point MapLibre at the emitted file.
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+// maplibre-gl 6 does not re-export its style types; they come from its own style-spec dependency.
+import type { ExpressionSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import { NO_REPORTS_COLOR, heatRampStops } from '../../shared/heat.ts';
+
+maplibregl.setWorkerUrl(workerUrl);
+
+export const SOURCE_ID = 'countries';
+export const FILL_LAYER = 'country-fill';
+export const MARKER_LAYER = 'country-markers';
+export const INTERACTIVE_LAYERS = [MARKER_LAYER, FILL_LAYER];
+
+/** Roughly the inhabited world: Antarctica left out, the Pacific east of the date line kept. */
+const WORLD: [[number, number], [number, number]] = [
+  [-170, -58],
+  [190, 80],
+];
+
+const OCEAN = '#0a1222';
+
+const heat: ExpressionSpecification = ['coalesce', ['feature-state', 'heat'], 0];
+const hovered: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false];
+
+/** Fill by tweened heat: zero is the quiet no-reports slate, then the shared perceptual ramp. */
+const heatFill = [
+  'interpolate',
+  ['linear'],
+  heat,
+  0,
+  NO_REPORTS_COLOR,
+  ...heatRampStops().flat(),
+] as unknown as ExpressionSpecification;
+
+/**
+ * How much the chrome is scaled up from a laptop's 14 px root font (see style.css). Markers grow
+ * with it so a small state stays visible on a wall screen viewed from across a room.
+ */
+function chromeScale(): number {
+  const px = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  return Number.isFinite(px) && px > 14 ? px / 14 : 1;
+}
+
+function markerRadius(scale: number): ExpressionSpecification {
+  return ['interpolate', ['linear'], ['zoom'], 1, 4 * scale, 4, 5 * scale, 7, 7 * scale];
+}
+
+function style(geoUrl: string, scale: number): StyleSpecification {
+  // No glyphs or sprite: the map must work with no network beyond our own server, so no text layers.
+  return {
+    version: 8,
+    sources: {
+      [SOURCE_ID]: { type: 'geojson', data: geoUrl, promoteId: 'iso' },
+    },
+    layers: [
+      { id: 'ocean', type: 'background', paint: { 'background-color': OCEAN } },
+      {
+        id: FILL_LAYER,
+        type: 'fill',
+        source: SOURCE_ID,
+        filter: ['!=', ['geometry-type'], 'Point'],
+        paint: { 'fill-color': heatFill, 'fill-antialias': true },
+      },
+      {
+        id: 'country-borders',
+        type: 'line',
+        source: SOURCE_ID,
+        filter: ['!=', ['geometry-type'], 'Point'],
+        paint: {
+          'line-color': '#0d1628',
+          'line-width': ['interpolate', ['linear'], ['zoom'], 0, 0.4, 4, 1, 8, 1.6],
+        },
+      },
+      {
+        id: 'country-hover',
+        type: 'line',
+        source: SOURCE_ID,
+        filter: ['!=', ['geometry-type'], 'Point'],
+        paint: {
+          'line-color': '#eef3ff',
+          'line-width': 1.5,
+          'line-opacity': ['case', hovered, 1, 0],
+        },
+      },
+      {
+        id: MARKER_LAYER,
+        type: 'circle',
+        source: SOURCE_ID,
+        filter: ['==', ['geometry-type'], 'Point'],
+        paint: {
+          'circle-color': heatFill,
+          'circle-radius': markerRadius(scale),
+          // The light ring keeps a marker visible on the ocean even with the no-reports fill.
+          'circle-stroke-color': ['case', hovered, '#ffffff', 'rgba(205, 218, 240, 0.65)'],
+          'circle-stroke-width': ['case', hovered, 2, 1],
+        },
+      },
+    ],
+  };
+}
+
+export interface MapPadding {
+  top: number;
+  right: number;
+  bottom: number;
+  left: number;
+}
+
+/**
+ * The map: country shapes from our own `/api/geo` (loaded by the worker), no tiles, rotation off.
+ * `padding()` tells it how much chrome covers each edge so the world fits in the visible part.
+ */
+export function createMap(container: HTMLElement, padding: () => MapPadding): maplibregl.Map {
+  let scale = chromeScale();
+  const map = new maplibregl.Map({
+    container,
+    style: style(new URL('/api/geo', location.href).href, scale),
+    bounds: WORLD,
+    fitBoundsOptions: { padding: padding() },
+    renderWorldCopies: true,
+    attributionControl: false,
+    dragRotate: false,
+    pitchWithRotate: false,
+    touchPitch: false,
+    maxPitch: 0,
+    maxZoom: 8,
+    // Tests read canvas pixels back after a frame; without this the buffer is cleared.
+    canvasContextAttributes: { preserveDrawingBuffer: true },
+  });
+  map.touchZoomRotate.disableRotation();
+  map.keyboard.disableRotation();
+
+  // Refit the world when the screen changes size (kiosks, rotating phones) until the viewer has
+  // moved the map themselves.
+  let userMoved = false;
+  map.on('movestart', (e) => {
+    if ((e as { originalEvent?: Event }).originalEvent) userMoved = true;
+  });
+  map.on('resize', () => {
+    if (!userMoved) map.fitBounds(WORLD, { padding: padding(), animate: false });
+    const next = chromeScale();
+    if (next !== scale && map.getLayer(MARKER_LAYER)) {
+      scale = next;
+      map.setPaintProperty(MARKER_LAYER, 'circle-radius', markerRadius(scale));
+    }
+  });
+  return map;
+}
+
+/** Calls `ready` once the style and the country shapes are in, so feature-state can be written. */
+export function whenMapReady(map: maplibregl.Map, ready: () => void): void {
+  if (map.loaded()) ready();
+  else map.once('load', ready);
+}
+
+export function setHeat(map: maplibregl.Map, code: string, heat: number): void {
+  map.setFeatureState({ source: SOURCE_ID, id: code }, { heat });
+}
+
+export function setHover(map: maplibregl.Map, code: string | undefined, on: boolean): void {
+  if (code) map.setFeatureState({ source: SOURCE_ID, id: code }, { hover: on });
+}

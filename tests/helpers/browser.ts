@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+// Flags seen to work with Debian's Chromium here (TOOLCHAIN.md): software GL through SwiftShader,
+// and nothing that phones home, since this machine's network refuses it.
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+
+export interface Browser {
+  context: BrowserContext;
+  page(width?: number, height?: number): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const profile = mkdtempSync(path.join(tmpdir(), 'outage-map-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 720 } });
+  return {
+    context,
+    async page(width = 1280, height = 720) {
+      const page = await context.newPage();
+      await page.setViewportSize({ width, height });
+      page.on('pageerror', (error) => console.error(`[page] ${error.message}`));
+      return page;
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits for the app's test handle and the map's first complete render. */
+export async function waitForMap(page: Page): Promise<void> {
+  await page.waitForFunction(() => window.outageMap?.map?.loaded() && window.outageMap.connection() === 'live', undefined, { timeout: 30_000 });
+}
+
+/** Mean RGB of a 5x5 patch of the map canvas around a longitude/latitude. */
+export function colourAt(page: Page, lngLat: [number, number]): Promise<[number, number, number]> {
+  return page.evaluate((at) => {
+    const { map } = window.outageMap;
+    const canvas = map.getCanvas();
+    const ratio = canvas.width / canvas.clientWidth;
+    const p = map.project(at);
+    const copy = document.createElement('canvas');
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    const ctx = copy.getContext('2d')!;
+    ctx.drawImage(canvas, 0, 0);
+    const data = ctx.getImageData(Math.round(p.x * ratio) - 2, Math.round(p.y * ratio) - 2, 5, 5).data;
+    const sum = [0, 0, 0];
+    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += data[i + c]!;
+    return sum.map((v) => Math.round(v / 25)) as [number, number, number];
+  }, lngLat);
+}
+
+export function colourDistance(a: readonly number[], b: readonly number[]): number {
+  return Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
+}
