@@ -12,7 +12,18 @@ export interface CountryProperties {
   tz: string;
   /** A point drawn as a marker because the shape file has no polygon for the country. */
   marker?: true;
+  /**
+   * A marker beside a shape too small to see at world zoom (Singapore, Malta, Bahrain): drawn only
+   * while the country has reports, so quiet micro-states do not clutter the map.
+   */
+  small?: true;
 }
+
+/**
+ * Shapes under this planar area (square degrees; 1 is about 12,000 km² at the equator, a little
+ * more than Cyprus) also get a marker, or a hot Singapore would be a single invisible pixel.
+ */
+export const SMALL_SHAPE_DEG2 = 1;
 
 export type CountryFeature = Feature<Polygon | MultiPolygon | Point, CountryProperties>;
 
@@ -40,6 +51,19 @@ export function unwrapRing(ring: Position[]): Position[] {
 // 0.01° is about 1 km: below a pixel at world zooms, and it halves the payload.
 function round(v: number): number {
   return Math.round(v * 100) / 100;
+}
+
+/** Planar area of a polygon's outer rings in square degrees (shoelace); only for a size test. */
+export function shapeArea(g: Polygon | MultiPolygon): number {
+  const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+  let area = 0;
+  for (const rings of polygons) {
+    const ring = rings[0] ?? [];
+    let twice = 0;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) twice += (ring[j]![0]! * ring[i]![1]!) - (ring[i]![0]! * ring[j]![1]!);
+    area += Math.abs(twice) / 2;
+  }
+  return area;
 }
 
 function unwrapGeometry(g: Geometry): Polygon | MultiPolygon | undefined {
@@ -72,6 +96,14 @@ export function buildCountryGeo(
       properties.iso = iso;
       properties.tz = timeZones(iso).join(',');
       drawn.add(iso);
+      if (shapeArea(geometry) < SMALL_SHAPE_DEG2) {
+        const info = countryInfo(iso)!;
+        features.push({
+          type: 'Feature',
+          geometry: { type: 'Point', coordinates: info.lngLat },
+          properties: { iso, name: info.name, tz: properties.tz, marker: true, small: true },
+        });
+      }
     }
     features.push({ type: 'Feature', geometry, properties });
   }

@@ -24,6 +24,8 @@ const OCEAN = '#0a1222';
 const heat: ExpressionSpecification = ['coalesce', ['feature-state', 'heat'], 0];
 const hovered: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false];
 
+const quietSmall = ['case', ['all', ['has', 'small'], ['<=', heat, 0]], 0, 1] as unknown as ExpressionSpecification;
+
 /** Fill by tweened heat: zero is the quiet no-reports slate, then the shared perceptual ramp. */
 const heatFill = [
   'interpolate',
@@ -95,6 +97,9 @@ function style(geoUrl: string, scale: number): StyleSpecification {
           // The light ring keeps a marker visible on the ocean even with the no-reports fill.
           'circle-stroke-color': ['case', hovered, '#ffffff', 'rgba(205, 218, 240, 0.65)'],
           'circle-stroke-width': ['case', hovered, 2, 1],
+          // A marker beside a tiny shape (Singapore) only shows while the country has reports.
+          'circle-opacity': quietSmall,
+          'circle-stroke-opacity': quietSmall,
         },
       },
     ],
@@ -126,6 +131,13 @@ export function createMap(container: HTMLElement, padding: () => MapPadding): ma
     touchPitch: false,
     maxPitch: 0,
     maxZoom: 8,
+    // Below zero, and the default constraint replaced, so a portrait phone can fit the whole
+    // world's width (with ocean above and below) instead of being held at Europe and Africa.
+    minZoom: -2,
+    transformConstrain: (center, zoom) => ({
+      center: new maplibregl.LngLat(center.lng, Math.max(-75, Math.min(80, center.lat))),
+      zoom: Math.max(-2, Math.min(8, zoom)),
+    }),
     // Tests read canvas pixels back after a frame; without this the buffer is cleared.
     canvasContextAttributes: { preserveDrawingBuffer: true },
   });

@@ -24,15 +24,19 @@ describe('country mapping', () => {
     expect(countryName('JP')).toBe('Japan');
   });
 
-  it('gives every country exactly one visible feature: a shape, or a marker where the shape file has none', () => {
-    const isoFeatures = geo.features.filter((f) => f.properties.iso);
-    const codes = isoFeatures.map((f) => f.properties.iso!);
-    expect(new Set(codes).size).toBe(codes.length);
-    expect(new Set(codes)).toEqual(new Set(COUNTRY_CODES));
-    const markers = isoFeatures.filter((f) => f.properties.marker).map((f) => f.properties.iso);
-    // Small states are drawn as shapes from the 1:50m file, not reduced to markers.
-    for (const code of ['SG', 'MT', 'BH']) expect(markers).not.toContain(code);
+  it('gives every country one shape or marker, and a marker beside shapes too small to see', () => {
+    const shapes = geo.features.filter((f) => f.properties.iso && !f.properties.marker).map((f) => f.properties.iso!);
+    const markers = geo.features.filter((f) => f.properties.marker).map((f) => f.properties.iso!);
+    expect(new Set(shapes).size).toBe(shapes.length);
+    expect(new Set(markers).size).toBe(markers.length);
+    expect(new Set([...shapes, ...markers])).toEqual(new Set(COUNTRY_CODES));
+    // Small states have their 1:50m shape and a marker, so a hot Singapore shows at world zoom.
+    for (const code of ['SG', 'MT', 'BH']) {
+      expect(shapes).toContain(code);
+      expect(markers).toContain(code);
+    }
     for (const code of ['GI', 'TV']) expect(markers).toContain(code);
+    expect(markers).not.toContain('FR');
   });
 
   it('maps every coded shape of the file (no shape left grey for want of a code)', () => {
