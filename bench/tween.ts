@@ -27,20 +27,21 @@ export async function benchTween(width = 1280, height = 720): Promise<TweenBench
     await page.goto(`${server.url}/?service=twitter`);
     await waitForMap(page);
 
-    // Mean rAF-to-rAF interval over `ms` while `during` runs each frame.
+    // Mean rAF-to-rAF interval over `ms`, repainting each frame or not. A string, because tsx
+    // wraps named functions in a helper that does not exist inside the page.
     const frameInterval = (mode: 'repaint' | 'idle', ms: number) =>
-      page.evaluate(([mode, ms]) => new Promise<number>((resolve) => {
-        const { map } = window.outageMap;
-        const stamps: number[] = [];
-        const end = performance.now() + (ms as number);
-        const step = (now: number) => {
+      page.evaluate<number>(`new Promise((resolve) => {
+        const map = window.outageMap.map;
+        const stamps = [];
+        const end = performance.now() + ${ms};
+        const step = (now) => {
           stamps.push(now);
-          if (mode === 'repaint') map.triggerRepaint();
+          if (${mode === 'repaint'}) map.triggerRepaint();
           if (now < end) requestAnimationFrame(step);
-          else resolve((stamps[stamps.length - 1]! - stamps[0]!) / Math.max(1, stamps.length - 1));
+          else resolve((stamps[stamps.length - 1] - stamps[0]) / Math.max(1, stamps.length - 1));
         };
         requestAnimationFrame(step);
-      }), [mode, ms] as const);
+      })`);
 
     const baseline = await frameInterval('repaint', 3000);
 
