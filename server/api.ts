@@ -4,15 +4,15 @@ import { serviceId, simulationBody } from '../shared/schemas.ts';
 import { requireTrusted } from './auth.ts';
 import type { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
-import type { CountStore } from './counts.ts';
 import { parseOr400 } from './errors.ts';
 import { countryGeo } from './geo.ts';
 import type { LiveFeeds } from './live.ts';
 import type { Metrics } from './metrics.ts';
+import type { HistoryStore } from './store/store.ts';
 
 export interface ApiDeps {
   config: Config;
-  store: CountStore;
+  store: HistoryStore;
   clocks: Clocks;
   live: LiveFeeds;
   metrics: Metrics;
@@ -31,15 +31,15 @@ export function apiRoutes({ config, store, clocks, live, metrics, startedAt }: A
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  router.get('/api/services', (_req, res) => {
-    const ids = [...new Set([...config.services, ...store.services()])];
+  router.get('/api/services', async (_req, res) => {
+    const ids = [...new Set([...config.services, ...(await store.services())])];
     const data: ServiceInfo[] = ids.map((id) => ({ id, public: config.services.includes(id), simulated: clocks.simulated(id) }));
     res.json({ ok: true, data });
   });
 
-  router.get('/api/live', (req, res) => {
+  router.get('/api/live', async (req, res) => {
     const service = parseOr400(serviceId, req.query.service ?? config.services[0], 'query: service');
-    res.json({ ok: true, data: live.snapshot(service) });
+    res.json({ ok: true, data: await live.snapshot(service) });
   });
 
   router.get('/api/geo', (req, res) => {

@@ -6,18 +6,23 @@ import { Server } from 'socket.io';
 import { apiRoutes } from './api.ts';
 import { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
-import { MemoryCountStore } from './counts.ts';
 import { Dedupe } from './dedupe.ts';
 import { errorHandler, notFound } from './errors.ts';
+import { FrameSource } from './frames.ts';
 import { ingestRoutes } from './ingest.ts';
 import { LiveFeeds, type IoServer } from './live.ts';
 import { createMetrics } from './metrics.ts';
+import { ReplayChannels } from './replay.ts';
 import { attachSockets } from './sockets.ts';
 import { staticClient } from './static.ts';
+import type { HistoryStore } from './store/store.ts';
+import { historyRoutes } from './history.ts';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
+  /** The history; the application does not close it (its opener does). */
+  store: HistoryStore;
   /** Wall clock; tests may pass their own. */
   now?: () => number;
   /** Built client to serve at `/`; none in API-only tests. */
@@ -30,7 +35,8 @@ export interface Application {
   io: IoServer;
   live: LiveFeeds;
   clocks: Clocks;
-  store: MemoryCountStore;
+  replay: ReplayChannels;
+  frames: FrameSource;
   /** Starts the frame loop and housekeeping (listening is the caller's). */
   start(): void;
   close(): Promise<void>;
@@ -42,7 +48,8 @@ const HOUSEKEEPING_MS = 60_000;
 export function createApplication(deps: AppDeps): Application {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
-  const store = new MemoryCountStore(config.retainHours * 60);
+  const { store } = deps;
+  const frames = new FrameSource(store, config);
   const metrics = createMetrics(deps.processMetrics ?? false);
   const clocks = new Clocks(now);
   const dedupe = new Dedupe(config.dedupeMinutes * 60_000);
@@ -51,13 +58,15 @@ export function createApplication(deps: AppDeps): Application {
   const httpServer = createServer(app);
   // perMessageDeflate off: Socket.IO then encodes a string broadcast once for the whole room.
   const io: IoServer = new Server(httpServer, { perMessageDeflate: false, serveClient: false });
-  const live = new LiveFeeds(io, store, clocks, config, metrics);
-  attachSockets(io, live, metrics, logger);
+  const live = new LiveFeeds(io, store, frames, clocks, config, metrics);
+  const replay = new ReplayChannels(store, frames, clocks, config, metrics, now);
+  attachSockets(io, live, replay, metrics, logger);
 
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.trustProxy));
   app.use(compression());
   app.use(apiRoutes({ config, store, clocks, live, metrics, startedAt: now() }));
+  app.use(historyRoutes({ config, store, frames, clocks }));
   app.use(ingestRoutes({ config, store, dedupe, metrics, now }));
   app.use('/api', notFound());
   if (deps.clientDir) app.use(staticClient(deps.clientDir));
@@ -70,13 +79,11 @@ export function createApplication(deps: AppDeps): Application {
     io,
     live,
     clocks,
-    store,
+    replay,
+    frames,
     start() {
       live.start();
-      housekeeping ??= setInterval(() => {
-        dedupe.sweep(now());
-        store.prune();
-      }, HOUSEKEEPING_MS);
+      housekeeping ??= setInterval(() => dedupe.sweep(now()), HOUSEKEEPING_MS);
       housekeeping.unref();
     },
     async close() {

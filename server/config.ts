@@ -33,7 +33,9 @@ const schema = z.object({
   dedupeMinutes: int(1, 24 * 60).optional(),
   baselineFloor: z.coerce.number().positive().default(DEFAULT_BASELINE_FLOOR),
   heatMax: int(10, 100_000_000).default(DEFAULT_HEAT_MAX),
-  retainHours: int(1, 24 * 365).default(48),
+  baselineWeeks: int(1, 52).default(6),
+  bundledReplays: flag.default(true),
+  batchMs: int(0, 1000).default(2),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   buildClient: flag.default(true),
 });
@@ -53,7 +55,9 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   dedupeMinutes: 'DEDUPE_MINUTES',
   baselineFloor: 'BASELINE_FLOOR',
   heatMax: 'HEAT_MAX',
-  retainHours: 'RETAIN_HOURS',
+  baselineWeeks: 'BASELINE_WEEKS',
+  bundledReplays: 'BUNDLED_REPLAYS',
+  batchMs: 'COMMIT_BATCH_MS',
   logLevel: 'LOG_LEVEL',
   buildClient: 'BUILD_CLIENT',
 };

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { pino } from 'pino';
 import { createApplication } from './app.ts';
+import { loadBundledReplays } from './bundled.ts';
 import { CLIENT_DIST, ensureClientBuilt } from './client-build.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { openSqliteStore } from './store/sqlite.ts';
 
 let config;
 try {
@@ -14,9 +15,11 @@ try {
 }
 const logger = pino({ level: config.logLevel, base: undefined });
 
-mkdirSync(config.dataDir, { recursive: true });
+const store = openSqliteStore(config.dataDir, { batchMs: config.batchMs });
+logger.info(`history: ${store.file}`);
+if (config.bundledReplays) await loadBundledReplays(store, logger);
 if (config.buildClient) await ensureClientBuilt(logger);
-const application = createApplication({ config, logger, clientDir: CLIENT_DIST, processMetrics: true });
+const application = createApplication({ config, logger, store, clientDir: CLIENT_DIST, processMetrics: true });
 application.start();
 application.httpServer.on('error', (error: NodeJS.ErrnoException) => {
   logger.fatal(error.code === 'EADDRINUSE' ? `port ${config.port} is in use: set PORT or --port` : error.message);
@@ -31,6 +34,9 @@ application.httpServer.listen(config.port, config.host, () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     logger.info(`${signal}: closing`);
-    void application.close().finally(() => process.exit(0));
+    void application
+      .close()
+      .then(() => store.close())
+      .finally(() => process.exit(0));
   });
 }

@@ -4,14 +4,14 @@ import { countryCode, describeIssues, ingestRow, reportBody, type ParsedIngestRo
 import { minuteOf } from '../shared/time.ts';
 import { requireTrusted } from './auth.ts';
 import type { Config } from './config.ts';
-import type { CountStore, MinuteCount } from './counts.ts';
 import type { Dedupe } from './dedupe.ts';
 import { HttpError, parseOr400 } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import type { HistoryStore, MinuteCount } from './store/store.ts';
 
 export interface IngestDeps {
   config: Config;
-  store: CountStore;
+  store: HistoryStore;
   dedupe: Dedupe;
   metrics: Metrics;
   now: () => number;
@@ -25,7 +25,7 @@ const CSV_COLUMNS = ['time', 'service', 'country', 'count'];
 export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps): Router {
   const router = Router();
 
-  router.post('/api/reports', express.json({ limit: '4kb' }), (req, res) => {
+  router.post('/api/reports', express.json({ limit: '4kb' }), async (req, res) => {
     requireBody(req.body, 'application/json');
     const report = parseOr400(reportBody, req.body, 'report');
     if (!config.services.includes(report.service)) {
@@ -40,7 +40,7 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
       return;
     }
     const minute = minuteOf(at);
-    store.add([{ service: report.service, country, minute, count: 1 }]);
+    await commit(store.add([{ service: report.service, country, minute, count: 1 }]));
     metrics.reports.inc({ service: report.service, result: 'counted' });
     res.status(201).json({ ok: true, data: { counted: true, service: report.service, country, minute: minute * 60_000 } });
   });
@@ -51,17 +51,27 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
     requireTrusted(config.ingestToken, 'ingest'),
     express.json({ limit: bulkLimit }),
     express.text({ type: ['text/csv', 'application/x-ndjson', 'application/ndjson'], limit: bulkLimit }),
-    (req, res) => {
+    async (req, res) => {
       requireBody(req.body, 'application/json (an array), application/x-ndjson or text/csv');
       const rows = validateRows(candidateRows(req.body, req.is('text/csv') ? 'csv' : req.is('json') ? 'json' : 'ndjson'));
       const counts: MinuteCount[] = rows.map((r) => ({ service: r.service, country: r.country, minute: minuteOf(r.at), count: r.count }));
-      store.add(counts);
+      await commit(store.add(counts));
       metrics.ingestRows.inc(counts.length);
       res.status(200).json({ ok: true, data: { accepted: counts.length } });
     },
   );
 
   return router;
+}
+
+/** Waits for the rows to be on disk; a failed commit is the server's fault and says so. */
+async function commit(write: Promise<void>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    // The client gets a stable message; the error handler logs the cause.
+    throw Object.assign(new HttpError(503, 'storage unavailable: nothing was stored, try again'), { cause: error });
+  }
 }
 
 function requireBody(body: unknown, expected: string): void {

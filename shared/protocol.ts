@@ -60,14 +60,24 @@ export interface Snapshot {
   /** Window count that maps to the hottest colour; the same for every viewer of a service. */
   heatMax: number;
   countries: CountryStates;
+  /** First and last minute (epoch ms) with stored counts for the service; null when none. */
+  range: { from: number; to: number } | null;
 }
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: string };
 
+/**
+ * `{service}`: the live map. `{service, t, speed?, playing?}`: a private replay channel whose
+ * playhead starts at data time `t` (epoch ms or ISO string); watching again seeks, changes speed
+ * or pauses, and acks a fresh snapshot. `{channel}`: a named channel.
+ */
 export type WatchRequest =
   | { service: string }
-  | { service: string; t: number; speed?: number }
+  | { service: string; t: number | string; speed?: number; playing?: boolean }
   | { channel: string };
+
+/** Replay speeds offered by the clients (data seconds per wall second). */
+export const REPLAY_SPEEDS = [1, 10, 60, 300, 900, 3600] as const;
 
 /**
  * Frames travel as JSON strings: Socket.IO encodes a string broadcast once for the whole room,
@@ -79,6 +89,8 @@ export interface ServerToClientEvents {
   frame: (frame: FrameJson) => void;
   /** The room's clock changed (a simulation started or stopped): watch again for a new snapshot. */
   resync: (reason: string) => void;
+  /** A replay's clock changed by itself (it reached the live edge and paused). */
+  clock: (clock: ClockState) => void;
 }
 
 export interface ClientToServerEvents {
@@ -111,6 +123,43 @@ export interface IngestRow {
   /** Minute of the counts: epoch ms or an ISO 8601 UTC string on input. */
   at: number | string;
   count: number;
+}
+
+/** `GET /api/incidents`: a period when some country's level stayed above normal. */
+export interface Incident {
+  id: string;
+  service: string;
+  /** Epoch ms of the first minute above normal. */
+  start: number;
+  /** Epoch ms when the total window count was highest. */
+  peak: number;
+  /** Epoch ms of the last minute above normal; null while it goes on. */
+  end: number | null;
+  /** Total reports in the window at the peak, over all countries. */
+  peakCount: number;
+  level: Exclude<Level, 'normal'>;
+  /** Countries that rose above normal, by their own peak window count, largest first. */
+  countries: Array<{ country: string; peakCount: number }>;
+  /** Where the data came from, when it is a bundled reconstruction. */
+  note?: string;
+  sources?: readonly string[];
+}
+
+/** `GET /api/timeline`: the chart under the map, in reports per window. */
+export interface Timeline {
+  service: string;
+  from: number;
+  to: number;
+  /** Milliseconds between points. */
+  step: number;
+  windowMinutes: number;
+  times: number[];
+  /** All countries, reports per window. */
+  total: number[];
+  /** Summed baseline of all countries with history, reports per window. */
+  baseline: number[];
+  /** The top countries over the range, reports per window. */
+  countries: Record<string, number[]>;
 }
 
 /** `GET /api/services`. */

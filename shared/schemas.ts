@@ -58,7 +58,12 @@ export type ParsedIngestRow = z.output<typeof ingestRow>;
 
 export const watchRequest = z.union(
   [
-    z.strictObject({ service: serviceId, t: instant.optional(), speed: z.number().positive().max(3600).optional() }),
+    z.strictObject({
+      service: serviceId,
+      t: instant.optional(),
+      speed: z.number({ error: 'must be a number' }).positive('must be positive').max(3600, 'must be at most 3600').default(1),
+      playing: z.boolean({ error: 'must be true or false' }).default(true),
+    }),
     z.strictObject({ channel: z.string().trim().min(1).max(64) }),
   ],
   { error: 'must be {service}, {service, t, speed} or {channel}' },

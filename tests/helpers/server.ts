@@ -1,9 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createApplication, type Application } from '../../server/app.ts';
 import { CLIENT_DIST } from '../../server/client-build.ts';
+import { loadBundledReplays } from '../../server/bundled.ts';
 import { loadConfig } from '../../server/config.ts';
+import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite.ts';
 import type { Ack, ClientToServerEvents, ServerToClientEvents, Snapshot, WatchRequest } from '../../shared/protocol.ts';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -11,18 +16,35 @@ export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export interface RunningServer {
   url: string;
   app: Application;
+  store: SqliteStore;
+  dataDir: string;
+  /** Stops the server and closes the store; the data folder is removed unless it was given. */
   close(): Promise<void>;
 }
 
-/** A real server on a free port of 127.0.0.1, with fast frames unless told otherwise. */
-export async function startServer(
-  overrides: Parameters<typeof loadConfig>[2] = {},
-  options: { withClient?: boolean; host?: string } = {},
-): Promise<RunningServer> {
-  const config = loadConfig([], {}, { frameMs: 100, logLevel: 'silent', ...overrides });
+export interface StartOptions {
+  withClient?: boolean;
+  host?: string;
+  /** Reuse a data folder (a restart); a fresh temporary one otherwise. */
+  dataDir?: string;
+  /** Load the bundled Twitter and Rogers replays, as `npm start` does. */
+  bundled?: boolean;
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'outage-map-test-'));
+}
+
+/** A real server on a free port of 127.0.0.1 over a real SQLite file, with fast frames unless told otherwise. */
+export async function startServer(overrides: Parameters<typeof loadConfig>[2] = {}, options: StartOptions = {}): Promise<RunningServer> {
+  const dataDir = options.dataDir ?? tempDataDir();
+  const config = loadConfig([], {}, { frameMs: 100, logLevel: 'silent', dataDir, ...overrides });
+  const store = openSqliteStore(dataDir, { batchMs: config.batchMs });
+  if (options.bundled) await loadBundledReplays(store, { info: () => {} });
   const app = createApplication({
     config,
     logger: pino({ level: 'silent' }),
+    store,
     clientDir: options.withClient ? CLIENT_DIST : undefined,
   });
   app.start();
@@ -30,7 +52,17 @@ export async function startServer(
   await new Promise<void>((resolve) => app.httpServer.listen(0, host, resolve));
   const { port } = app.httpServer.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return { url, app, close: () => app.close() };
+  return {
+    url,
+    app,
+    store,
+    dataDir,
+    async close() {
+      await app.close();
+      await store.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {

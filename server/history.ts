@@ -1,0 +1,96 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { Timeline } from '../shared/protocol.ts';
+import { instant, serviceId } from '../shared/schemas.ts';
+import { MINUTE_MS, minuteOf } from '../shared/time.ts';
+import type { Clocks } from './clocks.ts';
+import type { Config } from './config.ts';
+import { HttpError, parseOr400 } from './errors.ts';
+import type { FrameSource } from './frames.ts';
+import { IncidentFinder } from './incidents.ts';
+import { buildTimeline } from './timeline.ts';
+import type { HistoryStore } from './store/store.ts';
+
+export interface HistoryDeps {
+  config: Config;
+  store: HistoryStore;
+  frames: FrameSource;
+  clocks: Clocks;
+}
+
+const FORMATS = ['json', 'csv', 'ndjson'] as const;
+
+const historyQuery = z.object({
+  service: serviceId,
+  from: instant.optional(),
+  to: instant.optional(),
+  step: z.coerce.number({ error: 'must be a number of minutes' }).int('must be whole minutes').min(1).max(10_080).default(1),
+  format: z.enum(FORMATS, { error: `must be one of ${FORMATS.join(', ')}` }).default('json'),
+});
+
+const timelineQuery = z.object({
+  service: serviceId,
+  from: instant.optional(),
+  to: instant.optional(),
+  points: z.coerce.number().int().min(10).max(5_000).default(600),
+});
+
+/** Query strings carry numbers as text: epoch ms digits become numbers before validation. */
+function timesAsNumbers(query: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...query };
+  for (const key of ['from', 'to']) if (typeof out[key] === 'string' && /^\d+$/.test(out[key] as string)) out[key] = Number(out[key]);
+  return out;
+}
+
+/** `GET /api/history` (export), `GET /api/timeline` (the chart), `GET /api/incidents`. */
+export function historyRoutes({ config, store, frames, clocks }: HistoryDeps): Router {
+  const router = Router();
+  const incidents = new IncidentFinder(store, frames, clocks, config);
+
+  router.get('/api/history', async (req, res) => {
+    const q = parseOr400(historyQuery, timesAsNumbers(req.query), 'query');
+    const range = await store.range(q.service);
+    const from = q.from !== undefined ? minuteOf(q.from) : (range?.from ?? 0);
+    const to = q.to !== undefined ? minuteOf(q.to) : (range?.to ?? -1);
+    if (to < from && q.from !== undefined && q.to !== undefined) throw new HttpError(400, 'invalid query: to: must not be before from');
+    res.type(q.format === 'csv' ? 'text/csv' : q.format === 'ndjson' ? 'application/x-ndjson' : 'application/json');
+    res.set('content-disposition', `attachment; filename="${q.service}-history.${q.format}"`);
+    let first = true;
+    if (q.format === 'csv') await write(res, 'time,service,country,count\n');
+    if (q.format === 'json') await write(res, '[');
+    for await (const chunk of store.iterate(q.service, from, to, q.step)) {
+      let text = '';
+      for (const row of chunk) {
+        const time = new Date(row.minute * MINUTE_MS).toISOString();
+        if (q.format === 'csv') text += `${time},${q.service},${row.country},${row.count}\n`;
+        else {
+          const json = JSON.stringify({ time, service: q.service, country: row.country, count: row.count });
+          text += q.format === 'ndjson' ? `${json}\n` : `${first ? '' : ','}\n${json}`;
+          first = false;
+        }
+      }
+      await write(res, text);
+    }
+    if (q.format === 'json') await write(res, first ? ']' : '\n]\n');
+    res.end();
+  });
+
+  router.get('/api/timeline', async (req, res) => {
+    const q = parseOr400(timelineQuery, timesAsNumbers(req.query), 'query');
+    const data: Timeline = await buildTimeline(store, frames, config, q);
+    res.json({ ok: true, data });
+  });
+
+  router.get('/api/incidents', async (req, res) => {
+    const service = parseOr400(serviceId, req.query.service ?? config.services[0], 'query: service');
+    res.json({ ok: true, data: await incidents.find(service) });
+  });
+
+  return router;
+}
+
+/** Writes with backpressure, so a long export streams in constant memory. */
+function write(res: Response, text: string): Promise<void> {
+  if (!text) return Promise.resolve();
+  return res.write(text) ? Promise.resolve() : new Promise((resolve) => res.once('drain', () => resolve()));
+}

@@ -1,0 +1,141 @@
+import { nextLevel } from '../shared/levels.ts';
+import type { Incident, Level } from '../shared/protocol.ts';
+import { MINUTE_MS, minuteOf } from '../shared/time.ts';
+import { rollingSums } from '../shared/window-sum.ts';
+import type { Clocks } from './clocks.ts';
+import type { Config } from './config.ts';
+import type { FrameSource } from './frames.ts';
+import { SLOT_MINUTES, type HistoryStore } from './store/store.ts';
+
+/** Slots (15 minutes each) an incident must last, unless it reaches `outage`. */
+const MIN_SLOTS = 2;
+/** Quiet slots that may separate two runs and still make one incident. */
+const MAX_GAP_SLOTS = 1;
+const MAX_COUNTRIES = 10;
+/** Live ingest changes the data every second; incidents are recomputed at most this often. */
+const REFRESH_MS = 5_000;
+
+const RANK: Record<Level, number> = { normal: 0, elevated: 1, outage: 2 };
+
+interface Run {
+  first: number;
+  last: number;
+  level: Exclude<Level, 'normal'>;
+  countries: Set<string>;
+}
+
+/**
+ * Incidents from the levels, with persistence: walking the service's 15-minute slots, each
+ * country's level follows the same rule and hysteresis as the map (slot count against its
+ * baseline); an incident is a run of slots in which some country is above normal, lasting at
+ * least two slots (or reaching `outage`), with gaps of one quiet slot bridged. Its peak is then
+ * found at minute resolution: the minute whose trailing window holds the most reports.
+ */
+export class IncidentFinder {
+  private readonly cache = new Map<string, { generation: number; at: number; incidents: Incident[] }>();
+
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly frames: FrameSource,
+    private readonly clocks: Clocks,
+    private readonly config: Config,
+  ) {}
+
+  async find(service: string): Promise<Incident[]> {
+    const generation = this.store.generation();
+    const hit = this.cache.get(service);
+    if (hit && (hit.generation === generation || Date.now() - hit.at < REFRESH_MS)) return hit.incidents;
+    const incidents = await this.detect(service);
+    this.cache.set(service, { generation, at: Date.now(), incidents });
+    return incidents;
+  }
+
+  private async detect(service: string): Promise<Incident[]> {
+    const range = await this.store.range(service);
+    if (!range) return [];
+    const firstSlot = Math.floor(range.from / SLOT_MINUTES);
+    const lastSlot = Math.floor(range.to / SLOT_MINUTES);
+    const counts = new Map<number, Map<string, number>>();
+    for (const row of await this.store.slotRange(service, firstSlot, lastSlot)) {
+      let m = counts.get(row.slot);
+      if (!m) counts.set(row.slot, (m = new Map()));
+      m.set(row.country, row.count);
+    }
+    const baselines = await this.frames.slotBaselines(service, [...counts.keys()]);
+    const scale = this.config.windowMinutes / SLOT_MINUTES;
+    const floor = this.config.baselineFloor;
+
+    const levels = new Map<string, Level>();
+    const runs: Run[] = [];
+    let run: Run | undefined;
+    for (let slot = firstSlot; slot <= lastSlot; slot++) {
+      const here = counts.get(slot);
+      const active = new Map<string, Level>();
+      for (const country of new Set([...levels.keys(), ...(here?.keys() ?? [])])) {
+        const level = nextLevel(levels.get(country) ?? 'normal', (here?.get(country) ?? 0) * scale, baselines.get(slot)?.get(country) ?? floor);
+        if (level === 'normal') levels.delete(country);
+        else {
+          levels.set(country, level);
+          active.set(country, level);
+        }
+      }
+      if (active.size > 0) {
+        if (!run || slot - run.last > MAX_GAP_SLOTS + 1) runs.push((run = { first: slot, last: slot, level: 'elevated', countries: new Set() }));
+        run.last = slot;
+        for (const [country, level] of active) {
+          run.countries.add(country);
+          if (RANK[level] > RANK[run.level]) run.level = level as Run['level'];
+        }
+      }
+    }
+
+    const kept = runs.filter((r) => r.last - r.first + 1 >= MIN_SLOTS || r.level === 'outage');
+    const datasets = await this.store.datasets(service);
+    const liveEdge = minuteOf(this.clocks.now(service));
+    const incidents: Incident[] = [];
+    for (const r of kept) {
+      const startMinute = r.first * SLOT_MINUTES;
+      const endMinute = (r.last + 1) * SLOT_MINUTES - 1;
+      const peak = await this.peak(service, startMinute, endMinute, r.countries);
+      const dataset = datasets.find((d) => d.from <= endMinute && d.to >= startMinute);
+      incidents.push({
+        id: `${service}-${startMinute * MINUTE_MS}`,
+        service,
+        start: startMinute * MINUTE_MS,
+        peak: peak.minute * MINUTE_MS,
+        // Still above normal in the last slot that has data, and that slot is the present.
+        end: r.last === lastSlot && endMinute >= liveEdge - this.config.windowMinutes ? null : endMinute * MINUTE_MS,
+        peakCount: peak.total,
+        level: r.level,
+        countries: peak.countries,
+        ...(dataset?.note ? { note: dataset.note } : {}),
+        ...(dataset?.sources ? { sources: dataset.sources } : {}),
+      });
+    }
+    return incidents.reverse();
+  }
+
+  /** The minute with the largest trailing-window total in `[from, to]`, and each country's own peak. */
+  private async peak(service: string, from: number, to: number, countries: Set<string>) {
+    const w = this.config.windowMinutes;
+    const start = from - w + 1;
+    const length = to - start + 1;
+    const totals = new Float64Array(length);
+    const series = new Map<string, Float64Array>();
+    for (const row of await this.store.rows(service, start, to)) {
+      totals[row.minute - start]! += row.count;
+      if (!countries.has(row.country)) continue;
+      let s = series.get(row.country);
+      if (!s) series.set(row.country, (s = new Float64Array(length)));
+      s[row.minute - start]! += row.count;
+    }
+    const sums = rollingSums(totals, w);
+    let best = w - 1;
+    for (let i = w - 1; i < length; i++) if (sums[i]! > sums[best]!) best = i;
+    const perCountry = [...series.entries()]
+      .map(([country, s]) => ({ country, peakCount: Math.max(...rollingSums(s, w).slice(w - 1)) }))
+      .sort((a, b) => b.peakCount - a.peakCount)
+      .slice(0, MAX_COUNTRIES);
+    return { minute: start + best, total: sums[best] ?? 0, countries: perCountry };
+  }
+}

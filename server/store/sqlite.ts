@@ -1,0 +1,243 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { MinuteRow } from '../../shared/frame.ts';
+import { SLOT_MINUTES, type Dataset, type HistoryStore, type MinuteCount, type SlotRow } from './store.ts';
+
+/**
+ * Schema migrations, in order; `PRAGMA user_version` records how many have run.
+ * Counts are keyed (service, minute, country) in a WITHOUT ROWID table, so a time range of one
+ * service is one contiguous index scan and a row costs only its key and count on disk.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE services (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+   CREATE TABLE counts (
+     service INTEGER NOT NULL, minute INTEGER NOT NULL, country TEXT NOT NULL, count INTEGER NOT NULL,
+     PRIMARY KEY (service, minute, country)) WITHOUT ROWID;
+   CREATE TABLE slots (
+     service INTEGER NOT NULL, slot INTEGER NOT NULL, country TEXT NOT NULL, count INTEGER NOT NULL,
+     PRIMARY KEY (service, slot, country)) WITHOUT ROWID;
+   -- Slot sums follow the minutes whatever writes them (ingest adds, import replaces).
+   CREATE TRIGGER counts_insert AFTER INSERT ON counts BEGIN
+     INSERT INTO slots (service, slot, country, count) VALUES (NEW.service, NEW.minute / ${SLOT_MINUTES}, NEW.country, NEW.count)
+       ON CONFLICT (service, slot, country) DO UPDATE SET count = count + excluded.count;
+   END;
+   CREATE TRIGGER counts_update AFTER UPDATE OF count ON counts BEGIN
+     UPDATE slots SET count = count + NEW.count - OLD.count
+       WHERE service = NEW.service AND slot = NEW.minute / ${SLOT_MINUTES} AND country = NEW.country;
+   END;
+   CREATE TABLE datasets (
+     key TEXT PRIMARY KEY, service TEXT NOT NULL, first_minute INTEGER NOT NULL, last_minute INTEGER NOT NULL,
+     rows INTEGER NOT NULL, note TEXT, sources TEXT, loaded_at INTEGER NOT NULL);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+interface Job {
+  rows: readonly MinuteCount[];
+  mode: 'add' | 'put';
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export interface SqliteOptions {
+  /** How long writes wait to share one transaction (group commit). */
+  batchMs?: number;
+  /** Read-only connections (exports) skip migrations and never write. */
+  readonly?: boolean;
+}
+
+/** Opens (creating and migrating when needed) the history at `dataDir/history.sqlite`. */
+export function openSqliteStore(dataDir: string, options: SqliteOptions = {}): SqliteStore {
+  mkdirSync(dataDir, { recursive: true });
+  return new SqliteStore(path.join(dataDir, 'history.sqlite'), options);
+}
+
+export class SqliteStore implements HistoryStore {
+  readonly db: Database.Database;
+  private readonly batchMs: number;
+  private queue: Job[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly serviceIds = new Map<string, number>();
+  private readonly statements;
+  private gen = 0;
+  private lastDataVersion: number;
+
+  constructor(readonly file: string, options: SqliteOptions = {}) {
+    this.batchMs = options.batchMs ?? 2;
+    this.db = new Database(file, { readonly: options.readonly ?? false });
+    this.db.pragma('busy_timeout = 10000');
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      // FULL: a commit is fsynced before a request is answered; group commit pays for it once a batch.
+      this.db.pragma('synchronous = FULL');
+      this.migrate();
+    }
+    for (const row of this.db.prepare('SELECT id, name FROM services').all() as Array<{ id: number; name: string }>) {
+      this.serviceIds.set(row.name, row.id);
+    }
+    this.statements = {
+      add: this.db.prepare(`INSERT INTO counts (service, minute, country, count) VALUES (?, ?, ?, ?)
+        ON CONFLICT (service, minute, country) DO UPDATE SET count = count + excluded.count`),
+      put: this.db.prepare(`INSERT INTO counts (service, minute, country, count) VALUES (?, ?, ?, ?)
+        ON CONFLICT (service, minute, country) DO UPDATE SET count = excluded.count`),
+      rows: this.db.prepare('SELECT minute, country, count FROM counts WHERE service = ? AND minute BETWEEN ? AND ?'),
+      slotRange: this.db.prepare('SELECT slot, country, count FROM slots WHERE service = ? AND slot BETWEEN ? AND ?'),
+      slots: this.db.prepare('SELECT slot, country, count FROM slots WHERE service = ? AND slot IN (SELECT value FROM json_each(?))'),
+      first: this.db.prepare('SELECT minute FROM counts WHERE service = ? ORDER BY minute ASC LIMIT 1').pluck(),
+      last: this.db.prepare('SELECT minute FROM counts WHERE service = ? ORDER BY minute DESC LIMIT 1').pluck(),
+      newService: this.db.prepare('INSERT INTO services (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id').pluck(),
+    };
+    this.lastDataVersion = this.dataVersion();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`${this.file} has schema version ${version}, newer than this program's ${MIGRATIONS.length}: upgrade outage-map`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  private dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  private serviceId(name: string, create: boolean): number | undefined {
+    let id = this.serviceIds.get(name);
+    if (id === undefined) {
+      if (!create) {
+        // Another process (an import) may have added it since we looked.
+        id = this.db.prepare('SELECT id FROM services WHERE name = ?').pluck().get(name) as number | undefined;
+      } else {
+        id = this.statements.newService.get(name) as number;
+      }
+      if (id !== undefined) this.serviceIds.set(name, id);
+    }
+    return id;
+  }
+
+  add(rows: readonly MinuteCount[]): Promise<void> {
+    return this.enqueue(rows, 'add');
+  }
+
+  put(rows: readonly MinuteCount[]): Promise<void> {
+    return this.enqueue(rows, 'put');
+  }
+
+  private enqueue(rows: readonly MinuteCount[], mode: Job['mode']): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ rows, mode, resolve, reject });
+      this.timer ??= setTimeout(() => this.flush(), this.batchMs);
+    });
+  }
+
+  /** Commits every queued write in one transaction, then answers them all. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const jobs = this.queue;
+    this.queue = [];
+    if (jobs.length === 0) return;
+    try {
+      this.db.transaction(() => {
+        for (const job of jobs) {
+          const statement = job.mode === 'add' ? this.statements.add : this.statements.put;
+          for (const r of job.rows) statement.run(this.serviceId(r.service, true), r.minute, r.country, r.count);
+        }
+      })();
+      this.gen++;
+      for (const job of jobs) job.resolve();
+    } catch (error) {
+      for (const job of jobs) job.reject(error as Error);
+    }
+  }
+
+  async rows(service: string, from: number, to: number): Promise<MinuteRow[]> {
+    const id = this.serviceId(service, false);
+    if (id === undefined) return [];
+    return this.statements.rows.all(id, from, to) as MinuteRow[];
+  }
+
+  async slots(service: string, slots: readonly number[]): Promise<SlotRow[]> {
+    const id = this.serviceId(service, false);
+    if (id === undefined || slots.length === 0) return [];
+    return this.statements.slots.all(id, JSON.stringify(slots)) as SlotRow[];
+  }
+
+  async slotRange(service: string, from: number, to: number): Promise<SlotRow[]> {
+    const id = this.serviceId(service, false);
+    if (id === undefined) return [];
+    return this.statements.slotRange.all(id, from, to) as SlotRow[];
+  }
+
+  async range(service: string): Promise<{ from: number; to: number } | null> {
+    const id = this.serviceId(service, false);
+    if (id === undefined) return null;
+    const from = this.statements.first.get(id) as number | undefined;
+    if (from === undefined) return null;
+    return { from, to: this.statements.last.get(id) as number };
+  }
+
+  async services(): Promise<string[]> {
+    return (this.db.prepare('SELECT name FROM services s WHERE EXISTS (SELECT 1 FROM counts c WHERE c.service = s.id) ORDER BY id').pluck().all() as string[]);
+  }
+
+  async *iterate(service: string, from: number, to: number, stepMinutes: number): AsyncIterable<MinuteRow[]> {
+    const id = this.serviceId(service, false);
+    if (id === undefined) return;
+    const step = Math.max(1, Math.floor(stepMinutes));
+    const query = this.db.prepare(`SELECT (minute / @step) * @step AS minute, country, SUM(count) AS count FROM counts
+      WHERE service = @id AND minute BETWEEN @from AND @to GROUP BY 1, 2 ORDER BY 1, 2`);
+    // Whole buckets per chunk, about a day of minutes each, so a bucket never straddles two chunks.
+    const chunk = Math.max(1, Math.round(1440 / step)) * step;
+    for (let start = Math.floor(from / step) * step; start <= to; start += chunk) {
+      const rows = query.all({ step, id, from: Math.max(from, start), to: Math.min(to, start + chunk - 1) }) as MinuteRow[];
+      if (rows.length > 0) yield rows;
+    }
+  }
+
+  async markDataset(d: Dataset): Promise<boolean> {
+    const result = this.db
+      .prepare(`INSERT INTO datasets (key, service, first_minute, last_minute, rows, note, sources, loaded_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`)
+      .run(d.key, d.service, d.from, d.to, d.rows, d.note ?? null, d.sources ? JSON.stringify(d.sources) : null, Date.now());
+    return result.changes > 0;
+  }
+
+  async datasets(service?: string): Promise<Dataset[]> {
+    const rows = this.db
+      .prepare(`SELECT key, service, first_minute AS "from", last_minute AS "to", rows, note, sources FROM datasets
+        WHERE @service IS NULL OR service = @service ORDER BY first_minute`)
+      .all({ service: service ?? null }) as Array<Omit<Dataset, 'sources' | 'note'> & { note: string | null; sources: string | null }>;
+    return rows.map((r) => ({ ...r, note: r.note ?? undefined, sources: r.sources ? (JSON.parse(r.sources) as string[]) : undefined }));
+  }
+
+  generation(): number {
+    // data_version moves when another connection commits; our own commits bump `gen`.
+    const v = this.dataVersion();
+    if (v !== this.lastDataVersion) {
+      this.lastDataVersion = v;
+      this.gen++;
+    }
+    return this.gen;
+  }
+
+  /** Bytes the database files take (main file and write-ahead log). */
+  sizeOnDisk(): number {
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const size = this.db.pragma('page_size', { simple: true }) as number;
+    return pages * size;
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    this.db.close();
+  }
+}

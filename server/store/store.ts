@@ -1,0 +1,65 @@
+import type { MinuteRow } from '../../shared/frame.ts';
+
+/** Counts of one service, country and epoch minute. */
+export interface MinuteCount extends MinuteRow {
+  service: string;
+}
+
+/** 15-minute sums kept beside the minutes for baselines and charts. */
+export const SLOT_MINUTES = 15;
+export const SLOTS_PER_WEEK = (7 * 24 * 60) / SLOT_MINUTES;
+
+/** One 15-minute slot's count of one country. */
+export interface SlotRow {
+  slot: number;
+  country: string;
+  count: number;
+}
+
+/** A named batch of history loaded once (a bundled replay, an imported file). */
+export interface Dataset {
+  key: string;
+  service: string;
+  /** Epoch minutes covered. */
+  from: number;
+  to: number;
+  rows: number;
+  note?: string;
+  sources?: string[];
+}
+
+/**
+ * The history of counts. SQLite is the embedded default; another engine (PostgreSQL) implements
+ * the same interface, so callers never see which one they have.
+ *
+ * Writes resolve only once the rows are durably committed: a 2xx may follow.
+ */
+export interface HistoryStore {
+  /** Adds counts to what is stored (live reports and feeds). */
+  add(rows: readonly MinuteCount[]): Promise<void>;
+  /** Sets counts, replacing what is stored (imports: a row is the total of its minute). */
+  put(rows: readonly MinuteCount[]): Promise<void>;
+  /** Rows of `service` with `from <= minute <= to`. */
+  rows(service: string, from: number, to: number): Promise<MinuteRow[]>;
+  /** Slot sums of `service` for the given slots. */
+  slots(service: string, slots: readonly number[]): Promise<SlotRow[]>;
+  /** Slot sums of `service` for `from <= slot <= to`. */
+  slotRange(service: string, from: number, to: number): Promise<SlotRow[]>;
+  /** First and last epoch minute with counts, or null. */
+  range(service: string): Promise<{ from: number; to: number } | null>;
+  services(): Promise<string[]>;
+  /**
+   * Every row of `service` in `[from, to]` summed into buckets of `stepMinutes` (a row's minute is
+   * its bucket's first), ordered by minute then country, in chunks so memory stays flat.
+   */
+  iterate(service: string, from: number, to: number, stepMinutes: number): AsyncIterable<MinuteRow[]>;
+  /** Records a dataset as loaded; false when `key` was already there (nothing changes then). */
+  markDataset(dataset: Dataset): Promise<boolean>;
+  datasets(service?: string): Promise<Dataset[]>;
+  /**
+   * Increases whenever the stored data changes, by this process or another one (an import run
+   * beside the server). Caches compare it to know when they are stale.
+   */
+  generation(): number;
+  close(): Promise<void>;
+}
