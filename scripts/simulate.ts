@@ -195,7 +195,11 @@ class Simulation {
         await this.lease(now);
         leasedAt = Date.now();
       }
-      for (; next < this.rows.length && minuteStart(this.rows[next]!.minute) + shift <= now; next++) {
+      // Rows go out two ticks before the data clock enters their minute: the server counts a minute
+      // only once its clock is in it, so sending early is invisible, and it means every live frame
+      // already holds its minute's rows, exactly as a replay of the same moment does.
+      const horizon = now + 2 * TICK_MS * speed;
+      for (; next < this.rows.length && minuteStart(this.rows[next]!.minute) + shift <= horizon; next++) {
         const row = this.rows[next]!;
         if (row.count > 0) pending.push({ service: this.info.service, country: row.country, at: minuteStart(row.minute) + shift, count: row.count });
       }
