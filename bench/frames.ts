@@ -43,7 +43,7 @@ export async function benchFrames(speed = 600): Promise<FrameBench> {
     changed.push(Object.keys(frame.changes).length);
   });
   await rewatch();
-  const simulator = spawn('npx', ['tsx', 'scripts/simulate.ts', '--scenario', 'twitter-2022-12-28', '--speed', String(speed), '--url', server.url], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const simulator = spawn(process.execPath, ['--import', 'tsx', 'scripts/simulate.ts', '--scenario', 'twitter-2022-12-28', '--speed', String(speed), '--url', server.url], { stdio: ['ignore', 'ignore', 'inherit'] });
   await new Promise((resolve) => simulator.on('exit', resolve));
   socket.disconnect();
   await server.close();

@@ -1,34 +1,55 @@
 /**
  * `npm run bench`: every benchmark, side by side with its baseline in the same run, as a
  * Markdown table on stdout and in bench/results/latest.md. Never part of `npm test`.
+ * `npm run bench -- store` or `-- client` runs one group.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchFrames } from './frames.ts';
+import { benchIngest, benchSeek } from './store.ts';
 import { benchTween } from './tween.ts';
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
-
-console.error('frames: simulated Twitter outage at 600x ...');
-const frames = await benchFrames();
-console.error('tween: all countries in headless Chromium ...');
-const small = await benchTween(640, 360);
-const large = await benchTween(1280, 720);
-
+const only = process.argv[2];
 const lines = [
-  `Run ${new Date().toISOString()} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), Node ${process.version}.`,
+  `Run ${new Date().toISOString()} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} at the start.`,
   '',
   '| measure | ours | baseline | ratio |',
   '| --- | --- | --- | --- |',
-  `| live frame, median bytes (${frames.frames} frames, Twitter replay at 600x) vs the full state | ${frames.medianBytes} | ${frames.medianFullBytes} | ${fmt(frames.medianBytes / frames.medianFullBytes, 2)} |`,
-  `| live frame, p95 / max bytes | ${frames.p95Bytes} / ${frames.maxBytes} | | |`,
-  `| countries changed per frame, median | ${frames.medianCountriesChanged} | | |`,
-  ...[small, large].flatMap((t) => [
-    `| ${t.viewport}: ms per animation frame, ${t.countries} countries tweening vs plain repaint | ${fmt(t.frameMsTween)} | ${fmt(t.frameMsBaseline)} | ${fmt(t.frameMsTween / t.frameMsBaseline, 2)} |`,
-    `| ${t.viewport}: tween JS per frame (setFeatureState for every country), mean / p95 ms | ${fmt(t.tweenTickMeanMs, 2)} / ${fmt(t.tweenTickP95Ms, 2)} | | |`,
-  ]),
 ];
+
+if (!only || only === 'store') {
+  console.error('ingest: one-row POSTs, 50 concurrent, 5 s per variant, twice ...');
+  const ingest = await benchIngest();
+  console.error('seek: 30-day history of every country ...');
+  const seek = await benchSeek();
+  lines.push(
+    `| ingest, requests/s: SQLite with group commit vs no store at all | ${fmt(ingest.groupCommit, 0)} | ${fmt(ingest.noStore, 0)} | ${fmt(ingest.groupCommit / ingest.noStore, 2)} |`,
+    `| ingest, requests/s: SQLite with group commit vs a commit per request | ${fmt(ingest.groupCommit, 0)} | ${fmt(ingest.perRequest, 0)} | ${fmt(ingest.groupCommit / ingest.perRequest, 2)} |`,
+    `| seek to a random minute of ${(seek.rows / 1e6).toFixed(1)}M rows (30 days x ${Math.round(seek.rows / 43_200)} countries), ms to the snapshot, p50 vs a bare Socket.IO round trip | ${fmt(seek.seekP50)} | ${fmt(seek.roundTripP50)} | ${fmt(seek.seekP50 / seek.roundTripP50, 0)} |`,
+    `| same, p99 (target under 100 ms) | ${fmt(seek.seekP99)} | ${fmt(seek.roundTripP99)} | ${fmt(seek.seekP99 / seek.roundTripP99, 0)} |`,
+    `| bytes on disk per stored non-zero count (minutes + 15-minute sums + index), history built in ${fmt(seek.buildSeconds, 0)} s | ${fmt(seek.bytesPerCount)} | | |`,
+  );
+}
+
+if (!only || only === 'client') {
+  console.error('frames: simulated Twitter outage at 600x ...');
+  const frames = await benchFrames();
+  console.error('tween: all countries in headless Chromium ...');
+  const small = await benchTween(640, 360);
+  const large = await benchTween(1280, 720);
+  lines.push(
+    `| live frame, median bytes (${frames.frames} frames, Twitter replay at 600x) vs the full state | ${frames.medianBytes} | ${frames.medianFullBytes} | ${fmt(frames.medianBytes / frames.medianFullBytes, 2)} |`,
+    `| live frame, p95 / max bytes | ${frames.p95Bytes} / ${frames.maxBytes} | | |`,
+    `| countries changed per frame, median | ${frames.medianCountriesChanged} | | |`,
+    ...[small, large].flatMap((t) => [
+      `| ${t.viewport}: ms per animation frame, ${t.countries} countries tweening vs plain repaint | ${fmt(t.frameMsTween)} | ${fmt(t.frameMsBaseline)} | ${fmt(t.frameMsTween / t.frameMsBaseline, 2)} |`,
+      `| ${t.viewport}: tween JS per frame (setFeatureState for every country), mean / p95 ms | ${fmt(t.tweenTickMeanMs, 2)} / ${fmt(t.tweenTickP95Ms, 2)} | | |`,
+    ]),
+  );
+}
+
 const table = lines.join('\n');
 console.log(table);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.md', `${table}\n`);
+writeFileSync(`bench/results/latest${only ? `-${only}` : ''}.md`, `${table}\n`);

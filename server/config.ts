@@ -35,7 +35,6 @@ const schema = z.object({
   heatMax: int(10, 100_000_000).default(DEFAULT_HEAT_MAX),
   baselineWeeks: int(1, 52).default(6),
   bundledReplays: flag.default(true),
-  batchMs: int(0, 1000).default(2),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   buildClient: flag.default(true),
 });
@@ -57,7 +56,6 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   heatMax: 'HEAT_MAX',
   baselineWeeks: 'BASELINE_WEEKS',
   bundledReplays: 'BUNDLED_REPLAYS',
-  batchMs: 'COMMIT_BATCH_MS',
   logLevel: 'LOG_LEVEL',
   buildClient: 'BUILD_CLIENT',
 };

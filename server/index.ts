@@ -15,7 +15,7 @@ try {
 }
 const logger = pino({ level: config.logLevel, base: undefined });
 
-const store = openSqliteStore(config.dataDir, { batchMs: config.batchMs });
+const store = openSqliteStore(config.dataDir);
 logger.info(`history: ${store.file}`);
 if (config.bundledReplays) await loadBundledReplays(store, logger);
 if (config.buildClient) await ensureClientBuilt(logger);

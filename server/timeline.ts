@@ -51,7 +51,14 @@ export async function buildTimeline(store: HistoryStore, frames: FrameSource, co
   const times = Array.from({ length: points }, (_, i) => (first + i * step) * MINUTE_MS);
   const pointSlots = times.map((t) => Math.floor(minuteOf(t) / SLOT_MINUTES));
   const baselines = await frames.slotBaselines(q.service, [...new Set(pointSlots)]);
-  const baseline = pointSlots.map((slot) => round([...(baselines.get(slot)?.values() ?? [])].reduce((a, b) => a + b, 0)));
+  // The band is what the reporting countries would normally send: each country with reports at a
+  // point adds its baseline there (the floor where its history is thin).
+  const floor = config.baselineFloor;
+  const baseline = pointSlots.map((slot, i) => {
+    let sum = 0;
+    for (const [country, series] of byCountry) if (series[i]! > 0) sum += baselines.get(slot)?.get(country) ?? floor;
+    return round(sum);
+  });
 
   const top = [...byCountry.entries()]
     .map(([country, series]) => ({ country, peak: Math.max(...series) }))

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { MinuteRow } from '../../shared/frame.ts';
+import type { WriteJob, WriteResult, WriterMessage } from './sqlite-writer.ts';
 import { SLOT_MINUTES, type Dataset, type HistoryStore, type MinuteCount, type SlotRow } from './store.ts';
 
 /**
@@ -33,16 +35,14 @@ const MIGRATIONS: string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-interface Job {
-  rows: readonly MinuteCount[];
-  mode: 'add' | 'put';
+interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
 export interface SqliteOptions {
-  /** How long writes wait to share one transaction (group commit). */
-  batchMs?: number;
+  /** False commits every write on its own (the benchmark's comparison); true by default. */
+  groupCommit?: boolean;
   /** Read-only connections (exports) skip migrations and never write. */
   readonly?: boolean;
 }
@@ -55,16 +55,18 @@ export function openSqliteStore(dataDir: string, options: SqliteOptions = {}): S
 
 export class SqliteStore implements HistoryStore {
   readonly db: Database.Database;
-  private readonly batchMs: number;
-  private queue: Job[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly groupCommit: boolean;
+  private writer: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextJob = 1;
   private readonly serviceIds = new Map<string, number>();
   private readonly statements;
   private gen = 0;
+  private drained: (() => void) | undefined;
   private lastDataVersion: number;
 
   constructor(readonly file: string, options: SqliteOptions = {}) {
-    this.batchMs = options.batchMs ?? 2;
+    this.groupCommit = options.groupCommit ?? true;
     this.db = new Database(file, { readonly: options.readonly ?? false });
     this.db.pragma('busy_timeout = 10000');
     if (!options.readonly) {
@@ -77,18 +79,16 @@ export class SqliteStore implements HistoryStore {
       this.serviceIds.set(row.name, row.id);
     }
     this.statements = {
-      add: this.db.prepare(`INSERT INTO counts (service, minute, country, count) VALUES (?, ?, ?, ?)
-        ON CONFLICT (service, minute, country) DO UPDATE SET count = count + excluded.count`),
-      put: this.db.prepare(`INSERT INTO counts (service, minute, country, count) VALUES (?, ?, ?, ?)
-        ON CONFLICT (service, minute, country) DO UPDATE SET count = excluded.count`),
       rows: this.db.prepare('SELECT minute, country, count FROM counts WHERE service = ? AND minute BETWEEN ? AND ?'),
       slotRange: this.db.prepare('SELECT slot, country, count FROM slots WHERE service = ? AND slot BETWEEN ? AND ?'),
       slots: this.db.prepare('SELECT slot, country, count FROM slots WHERE service = ? AND slot IN (SELECT value FROM json_each(?))'),
       first: this.db.prepare('SELECT minute FROM counts WHERE service = ? ORDER BY minute ASC LIMIT 1').pluck(),
       last: this.db.prepare('SELECT minute FROM counts WHERE service = ? ORDER BY minute DESC LIMIT 1').pluck(),
-      newService: this.db.prepare('INSERT INTO services (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id').pluck(),
+      serviceId: this.db.prepare('SELECT id FROM services WHERE name = ?').pluck(),
     };
     this.lastDataVersion = this.dataVersion();
+    // Started now, so the first request does not wait for the thread to boot.
+    if (!options.readonly) this.startWriter();
   }
 
   private migrate(): void {
@@ -108,77 +108,82 @@ export class SqliteStore implements HistoryStore {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
 
-  private serviceId(name: string, create: boolean): number | undefined {
+  private serviceId(name: string): number | undefined {
     let id = this.serviceIds.get(name);
     if (id === undefined) {
-      if (!create) {
-        // Another process (an import) may have added it since we looked.
-        id = this.db.prepare('SELECT id FROM services WHERE name = ?').pluck().get(name) as number | undefined;
-      } else {
-        id = this.statements.newService.get(name) as number;
-      }
+      // The writer thread (or another process) adds services; look again until it has.
+      id = this.statements.serviceId.get(name) as number | undefined;
       if (id !== undefined) this.serviceIds.set(name, id);
     }
     return id;
   }
 
   add(rows: readonly MinuteCount[]): Promise<void> {
-    return this.enqueue(rows, 'add');
+    return this.write(rows, 'add');
   }
 
   put(rows: readonly MinuteCount[]): Promise<void> {
-    return this.enqueue(rows, 'put');
+    return this.write(rows, 'put');
   }
 
-  private enqueue(rows: readonly MinuteCount[], mode: Job['mode']): Promise<void> {
+  private write(rows: readonly MinuteCount[], mode: WriteJob['mode']): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
+    const id = this.nextJob++;
     return new Promise((resolve, reject) => {
-      this.queue.push({ rows, mode, resolve, reject });
-      this.timer ??= setTimeout(() => this.flush(), this.batchMs);
+      this.pending.set(id, { resolve, reject });
+      this.startWriter().postMessage({ id, mode, rows } satisfies WriterMessage);
     });
   }
 
-  /** Commits every queued write in one transaction, then answers them all. */
-  flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const jobs = this.queue;
-    this.queue = [];
-    if (jobs.length === 0) return;
-    try {
-      this.db.transaction(() => {
-        for (const job of jobs) {
-          const statement = job.mode === 'add' ? this.statements.add : this.statements.put;
-          for (const r of job.rows) statement.run(this.serviceId(r.service, true), r.minute, r.country, r.count);
-        }
-      })();
-      this.gen++;
-      for (const job of jobs) job.resolve();
-    } catch (error) {
-      for (const job of jobs) job.reject(error as Error);
-    }
+  private startWriter(): Worker {
+    if (this.writer) return this.writer;
+    // The writer is TypeScript like the rest: the thread registers tsx's loader, then imports it.
+    const entry = new URL('./sqlite-writer.ts', import.meta.url).href;
+    const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+    const writer = new Worker(boot, { eval: true, workerData: { file: this.file, groupCommit: this.groupCommit } });
+    writer.on('message', (result: WriteResult) => {
+      for (const id of result.ids) {
+        const job = this.pending.get(id);
+        this.pending.delete(id);
+        if (result.error) job?.reject(new Error(result.error));
+        else job?.resolve();
+      }
+      if (this.pending.size === 0) this.drained?.();
+    });
+    const fail = (error: Error) => {
+      for (const job of this.pending.values()) job.reject(error);
+      this.pending.clear();
+      this.writer = undefined;
+      this.drained?.();
+    };
+    writer.on('error', fail);
+    writer.on('exit', (code) => fail(new Error(`the SQLite writer stopped (exit ${code})`)));
+    // An idle writer must not keep a CLI (the importer) alive.
+    writer.unref();
+    this.writer = writer;
+    return writer;
   }
 
   async rows(service: string, from: number, to: number): Promise<MinuteRow[]> {
-    const id = this.serviceId(service, false);
+    const id = this.serviceId(service);
     if (id === undefined) return [];
     return this.statements.rows.all(id, from, to) as MinuteRow[];
   }
 
   async slots(service: string, slots: readonly number[]): Promise<SlotRow[]> {
-    const id = this.serviceId(service, false);
+    const id = this.serviceId(service);
     if (id === undefined || slots.length === 0) return [];
     return this.statements.slots.all(id, JSON.stringify(slots)) as SlotRow[];
   }
 
   async slotRange(service: string, from: number, to: number): Promise<SlotRow[]> {
-    const id = this.serviceId(service, false);
+    const id = this.serviceId(service);
     if (id === undefined) return [];
     return this.statements.slotRange.all(id, from, to) as SlotRow[];
   }
 
   async range(service: string): Promise<{ from: number; to: number } | null> {
-    const id = this.serviceId(service, false);
+    const id = this.serviceId(service);
     if (id === undefined) return null;
     const from = this.statements.first.get(id) as number | undefined;
     if (from === undefined) return null;
@@ -190,7 +195,7 @@ export class SqliteStore implements HistoryStore {
   }
 
   async *iterate(service: string, from: number, to: number, stepMinutes: number): AsyncIterable<MinuteRow[]> {
-    const id = this.serviceId(service, false);
+    const id = this.serviceId(service);
     if (id === undefined) return;
     const step = Math.max(1, Math.floor(stepMinutes));
     const query = this.db.prepare(`SELECT (minute / @step) * @step AS minute, country, SUM(count) AS count FROM counts
@@ -220,7 +225,7 @@ export class SqliteStore implements HistoryStore {
   }
 
   generation(): number {
-    // data_version moves when another connection commits; our own commits bump `gen`.
+    // data_version moves whenever another connection commits: the writer thread or an import.
     const v = this.dataVersion();
     if (v !== this.lastDataVersion) {
       this.lastDataVersion = v;
@@ -236,8 +241,15 @@ export class SqliteStore implements HistoryStore {
     return pages * size;
   }
 
+  /** Waits for every write to be committed, stops the writer, closes the database. */
   async close(): Promise<void> {
-    this.flush();
+    if (this.pending.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    const writer = this.writer;
+    if (writer) {
+      const exited = new Promise((resolve) => writer.once('exit', resolve));
+      writer.postMessage({ close: true } satisfies WriterMessage);
+      await exited;
+    }
     this.db.close();
   }
 }

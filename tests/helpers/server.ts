@@ -8,7 +8,8 @@ import { createApplication, type Application } from '../../server/app.ts';
 import { CLIENT_DIST } from '../../server/client-build.ts';
 import { loadBundledReplays } from '../../server/bundled.ts';
 import { loadConfig } from '../../server/config.ts';
-import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite.ts';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import type { HistoryStore } from '../../server/store/store.ts';
 import type { Ack, ClientToServerEvents, ServerToClientEvents, Snapshot, WatchRequest } from '../../shared/protocol.ts';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -16,7 +17,7 @@ export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export interface RunningServer {
   url: string;
   app: Application;
-  store: SqliteStore;
+  store: HistoryStore;
   dataDir: string;
   /** Stops the server and closes the store; the data folder is removed unless it was given. */
   close(): Promise<void>;
@@ -29,6 +30,8 @@ export interface StartOptions {
   dataDir?: string;
   /** Load the bundled Twitter and Rogers replays, as `npm start` does. */
   bundled?: boolean;
+  /** A store opened by the caller (benchmarks); the caller closes it. */
+  store?: HistoryStore;
 }
 
 export function tempDataDir(): string {
@@ -39,7 +42,7 @@ export function tempDataDir(): string {
 export async function startServer(overrides: Parameters<typeof loadConfig>[2] = {}, options: StartOptions = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? tempDataDir();
   const config = loadConfig([], {}, { frameMs: 100, logLevel: 'silent', dataDir, ...overrides });
-  const store = openSqliteStore(dataDir, { batchMs: config.batchMs });
+  const store = options.store ?? openSqliteStore(dataDir);
   if (options.bundled) await loadBundledReplays(store, { info: () => {} });
   const app = createApplication({
     config,
@@ -59,7 +62,7 @@ export async function startServer(overrides: Parameters<typeof loadConfig>[2] = 
     dataDir,
     async close() {
       await app.close();
-      await store.close();
+      if (!options.store) await store.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -74,8 +77,8 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: res.status, body: await res.json() };
 }
 
-export function connectClient(url: string): TestSocket {
-  return connect(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 200 });
+export function connectClient(url: string, reconnectionDelay = 50): TestSocket {
+  return connect(url, { transports: ['websocket'], forceNew: true, reconnectionDelay, reconnectionDelayMax: Math.max(200, reconnectionDelay) });
 }
 
 export function watch(socket: TestSocket, request: WatchRequest): Promise<Ack<Snapshot>> {

@@ -11,8 +11,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-function client(): TestSocket {
-  const socket = connectClient(server!.url);
+function client(reconnectionDelay?: number): TestSocket {
+  const socket = connectClient(server!.url, reconnectionDelay);
   sockets.push(socket);
   return socket;
 }
@@ -79,7 +79,8 @@ describe('live frames', () => {
 
   it('gives a reconnecting client a fresh snapshot with what it missed', async () => {
     server = await startServer();
-    const socket = client();
+    // Slow enough to reconnect that the reports below land while it is away.
+    const socket = client(500);
     const snapshots: CountryStates[] = [];
     socket.on('connect', async () => {
       const ack = await watch(socket, { service: 'twitter' });
