@@ -110,3 +110,46 @@ export function localTimeRange(t: number, tzList: string): string {
   const last = zones[zones.length - 1]!.time.format(t);
   return first === last ? first : `${first} – ${last}`;
 }
+
+const utcDateTime = new Intl.DateTimeFormat(undefined, {
+  timeZone: 'UTC',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const viewerDateTime = new Intl.DateTimeFormat(undefined, {
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZoneName: 'short',
+});
+
+/** Date and minute in UTC, for lists where the instant must be unambiguous. */
+export function formatUtcDateTime(t: number): string {
+  return `${utcDateTime.format(t)} UTC`;
+}
+
+/** Date and minute on the viewer's clock, with the zone's short name. */
+export function formatViewerDateTime(t: number): string {
+  return viewerDateTime.format(t);
+}
+
+/** The viewer's IANA zone, for hints ("Europe/Paris"). */
+export function viewerZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+const hours = new Intl.NumberFormat(undefined, { style: 'unit', unit: 'hour', unitDisplay: 'narrow' });
+const minutes = new Intl.NumberFormat(undefined, { style: 'unit', unit: 'minute', unitDisplay: 'narrow' });
+
+/** A duration to the minute, "2h 15m" in the viewer's locale. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 60_000));
+  const h = Math.floor(total / 60);
+  const m = total % 60;
+  if (h === 0) return minutes.format(m);
+  return m === 0 ? hours.format(h) : `${hours.format(h)} ${minutes.format(m)}`;
+}

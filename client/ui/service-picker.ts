@@ -8,31 +8,30 @@ export async function fetchServices(): Promise<ServiceInfo[]> {
   return body.data;
 }
 
-/** The service in the URL (`?service=`), so a shared link opens on the same service. */
-export function serviceFromUrl(): string | undefined {
-  return new URLSearchParams(location.search).get('service') || undefined;
-}
-
-/** Keeps `?service=` in step without adding history entries for every switch. */
-export function writeServiceToUrl(service: string): void {
-  const url = new URL(location.href);
-  if (url.searchParams.get('service') === service) return;
-  url.searchParams.set('service', service);
-  history.replaceState(history.state, '', url);
-}
-
 /** The `<select>` of services; `onChange` gets the chosen id. */
 export class ServicePicker {
+  private ids: string[] = [];
+
   constructor(
-    private readonly select: HTMLSelectElement,
+    private readonly element: HTMLSelectElement,
     onChange: (service: string) => void,
   ) {
-    select.addEventListener('change', () => onChange(select.value));
+    element.addEventListener('change', () => onChange(element.value));
   }
 
   /** Fills the options; a requested service missing from the list is kept so it can still be watched. */
   setServices(services: ServiceInfo[], selected: string): void {
-    const ids = services.map((s) => s.id);
+    this.ids = services.map((s) => s.id);
+    this.render(selected);
+  }
+
+  /** Shows `service` as the chosen one (a link or an incident may switch it without the picker). */
+  show(service: string): void {
+    if (this.element.value !== service) this.render(service);
+  }
+
+  private render(selected: string): void {
+    const ids = [...this.ids];
     if (!ids.includes(selected)) ids.unshift(selected);
     // Plain ids: whether a service is simulated changes over time and the header badge says it live.
     const options = ids.map((id) => {
@@ -41,7 +40,7 @@ export class ServicePicker {
       option.textContent = id;
       return option;
     });
-    this.select.replaceChildren(...options);
-    this.select.value = selected;
+    this.element.replaceChildren(...options);
+    this.element.value = selected;
   }
 }

@@ -1,4 +1,4 @@
-import type { ClockState } from '../../shared/protocol.ts';
+import type { ClockState, Mode } from '../../shared/protocol.ts';
 import type { ConnectionState } from '../socket.ts';
 
 const LABELS: Record<ConnectionState, string> = {
@@ -17,9 +17,14 @@ const HINTS: Record<ConnectionState, string> = {
 
 const speedFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
-/** The connection pill and the SIMULATED badge of the top bar. */
+/**
+ * The pill and the SIMULATED badge of the top bar. Connected, the pill names the mode (LIVE or
+ * REPLAY, beside the data clock); otherwise it names the connection problem, which matters more.
+ */
 export class Status {
   private readonly label: HTMLElement;
+  private state: ConnectionState = 'connecting';
+  private shown: Mode = 'live';
 
   constructor(
     private readonly pill: HTMLElement,
@@ -35,9 +40,20 @@ export class Status {
   }
 
   connection(state: ConnectionState): void {
-    this.pill.dataset.state = state;
-    this.label.textContent = LABELS[state];
-    this.pill.title = HINTS[state];
+    this.state = state;
+    this.render();
+  }
+
+  mode(mode: Mode): void {
+    this.shown = mode;
+    this.render();
+  }
+
+  private render(): void {
+    const replay = this.state === 'live' && this.shown === 'replay';
+    this.pill.dataset.state = replay ? 'replay' : this.state;
+    this.label.textContent = replay ? 'Replay' : LABELS[this.state];
+    this.pill.title = replay ? 'Playing back stored history, not live reports' : HINTS[this.state];
   }
 
   /** Data that a simulator drives must never pass for real reports. */

@@ -1,0 +1,178 @@
+import type { Incident } from '../../shared/protocol.ts';
+import { MINUTE_MS } from '../../shared/time.ts';
+import { countryName, formatCount, formatDuration, formatUtcDateTime, formatViewerDateTime } from '../format.ts';
+import { viewUrl, type ViewState } from '../url-state.ts';
+
+/** A replay starts this long before the incident, to see it rise from normal. */
+export const LEAD_IN_MS = 30 * MINUTE_MS;
+
+/** Reads `GET /api/incidents` (`{ok, data}` envelope), newest first. */
+async function fetchIncidents(service: string): Promise<Incident[]> {
+  const res = await fetch(`/api/incidents?service=${encodeURIComponent(service)}`);
+  const body = (await res.json()) as { ok: true; data: Incident[] } | { ok: false; error: string };
+  if (!body.ok) throw new Error(body.error);
+  return body.data;
+}
+
+export function replayState(incident: Incident): ViewState {
+  return { service: incident.service, t: incident.start - LEAD_IN_MS, speed: 60, playing: true };
+}
+
+export function peakState(incident: Incident): ViewState {
+  return { service: incident.service, t: incident.peak, speed: 60, playing: false };
+}
+
+/** The incident's span for charts: an ongoing one runs to `now`. */
+export function span(incident: Incident, now: number): [number, number] {
+  return [incident.start, incident.end ?? now];
+}
+
+/**
+ * The collapsible list of detected incidents of the watched service. Each links to its replay
+ * and its peak; the links are real URLs (they can be copied or opened in a tab) but a plain click
+ * replays in place.
+ */
+export class IncidentList {
+  private incidents: Incident[] = [];
+  private service: string | undefined;
+  private seq = 0;
+  private current: string | undefined;
+  private readonly list: HTMLOListElement;
+  private readonly empty: HTMLElement;
+  private readonly count: HTMLElement;
+
+  constructor(
+    root: HTMLDetailsElement,
+    private readonly open: (state: ViewState, incident: Incident) => void,
+  ) {
+    root.classList.add('incidents');
+    root.innerHTML = `
+      <summary class="panel-title">Incidents <span class="incidents-count"></span></summary>
+      <p class="incidents-empty" role="status"></p>
+      <ol class="incidents-list"></ol>`;
+    this.list = root.querySelector('.incidents-list')!;
+    this.empty = root.querySelector('.incidents-empty')!;
+    this.count = root.querySelector('.incidents-count')!;
+    this.list.addEventListener('click', (e) => {
+      const link = (e.target as HTMLElement).closest<HTMLAnchorElement>('a[data-id]');
+      // Modified clicks keep the browser's own behaviour (a new tab, a download).
+      if (!link || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      const incident = this.incidents.find((i) => i.id === link.dataset.id);
+      if (!incident) return;
+      e.preventDefault();
+      this.open(link.dataset.kind === 'peak' ? peakState(incident) : replayState(incident), incident);
+    });
+  }
+
+  /** Loads (or reloads) the list of `service`; it resolves once shown. */
+  async load(service: string): Promise<void> {
+    const seq = ++this.seq;
+    if (service !== this.service) {
+      this.service = service;
+      this.incidents = [];
+      this.message('Loading…');
+    }
+    try {
+      const incidents = await fetchIncidents(service);
+      if (seq !== this.seq) return;
+      this.incidents = incidents;
+      this.render();
+    } catch (error) {
+      if (seq !== this.seq) return;
+      this.message(`Incidents unavailable: ${(error as Error).message}`);
+    }
+  }
+
+  all(): readonly Incident[] {
+    return this.incidents;
+  }
+
+  /** The incident around data time `t` (its lead-in and an equal tail count), if any. */
+  around(t: number, now: number): Incident | undefined {
+    return this.incidents.find((i) => t >= i.start - LEAD_IN_MS && t <= (i.end ?? now) + LEAD_IN_MS);
+  }
+
+  /** Marks the incident being watched, so the list shows where the playhead is. */
+  highlight(id: string | undefined): void {
+    if (id === this.current) return;
+    this.current = id;
+    for (const li of this.list.children) (li as HTMLElement).classList.toggle('is-current', (li as HTMLElement).dataset.id === id);
+  }
+
+  private message(text: string): void {
+    this.list.replaceChildren();
+    this.empty.textContent = text;
+    this.empty.hidden = false;
+    this.count.textContent = '';
+  }
+
+  private render(): void {
+    if (this.incidents.length === 0) {
+      this.message('None detected yet');
+      return;
+    }
+    this.empty.hidden = true;
+    this.count.textContent = `(${formatCount(this.incidents.length)})`;
+    this.list.replaceChildren(...this.incidents.map((incident) => this.item(incident)));
+  }
+
+  private item(incident: Incident): HTMLLIElement {
+    const li = document.createElement('li');
+    li.className = `incident level-${incident.level}`;
+    li.dataset.id = incident.id;
+    li.classList.toggle('is-current', incident.id === this.current);
+    const duration = incident.end === null ? 'ongoing' : formatDuration(incident.end - incident.start + MINUTE_MS);
+    const countries = incident.countries
+      .slice(0, 3)
+      .map((c) => countryName(c.country))
+      .join(', ');
+    li.innerHTML = `
+      <div class="incident-when"><time></time><span class="incident-local"></span></div>
+      <div class="incident-facts"></div>
+      <div class="incident-countries"></div>
+      <div class="incident-links">
+        <a data-kind="replay">▶ Replay</a>
+        <a data-kind="peak">⤒ Peak</a>
+      </div>`;
+    const time = li.querySelector('time')!;
+    time.dateTime = new Date(incident.start).toISOString();
+    time.textContent = formatUtcDateTime(incident.start);
+    li.querySelector('.incident-local')!.textContent = formatViewerDateTime(incident.start);
+    li.querySelector('.incident-facts')!.textContent =
+      `${duration} · peak ${formatCount(incident.peakCount)} · ${incident.level === 'outage' ? 'outage' : 'elevated'}`;
+    li.querySelector('.incident-countries')!.textContent = countries;
+    for (const link of li.querySelectorAll<HTMLAnchorElement>('a[data-kind]')) {
+      link.dataset.id = incident.id;
+      const state = link.dataset.kind === 'peak' ? peakState(incident) : replayState(incident);
+      link.href = viewUrl(state).href;
+    }
+    if (incident.note || incident.sources?.length) li.insertBefore(note(incident), li.querySelector('.incident-links'));
+    return li;
+  }
+}
+
+/** Bundled reconstructions say so, with their sources, wherever they are shown. */
+function note(incident: Incident): HTMLElement {
+  const p = document.createElement('p');
+  p.className = 'incident-note';
+  const text = incident.note ?? '';
+  p.textContent = text && !/[.!?]$/.test(text) ? `${text}.` : text;
+  const sources = incident.sources ?? [];
+  if (sources.length > 0) {
+    p.append(text ? ' Sources: ' : 'Sources: ');
+    sources.forEach((source, i) => {
+      if (i > 0) p.append(', ');
+      if (/^https?:\/\//.test(source)) {
+        const a = document.createElement('a');
+        a.href = source;
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer';
+        a.textContent = new URL(source).hostname.replace(/^www\./, '');
+        p.append(a);
+      } else {
+        p.append(source);
+      }
+    });
+  }
+  return p;
+}

@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureClientBuilt } from '../../server/client-build.ts';
+import { heatColor } from '../../shared/heat.ts';
+import { colourAt, colourDistance, launchBrowser, waitForMap, type Browser } from '../helpers/browser.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+
+let server: RunningServer;
+let browser: Browser;
+/** Kansas: well inside the United States at any zoom the page fits the world to. */
+const US: [number, number] = [-98, 39];
+const LINK_T = Date.parse('2022-12-29T00:45:00Z');
+const LINK = '/?service=twitter&t=2022-12-29T00:45:00Z&speed=60&playing=0';
+
+beforeAll(async () => {
+  await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
+  server = await startServer({ frameMs: 250 }, { withClient: true, bundled: true });
+  browser = await launchBrowser();
+  mkdirSync('test-results', { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function hexToRgb(hex: string): [number, number, number] {
+  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+}
+
+describe('replay link in Chromium', () => {
+  it('opens a shared link on the same paused frame, and space plays it on', async () => {
+    const page = await browser.page(1280, 720);
+    await page.goto(`${server.url}${LINK}`);
+    await waitForMap(page);
+    await page.waitForFunction(() => window.outageMap.mode() === 'replay' && (window.outageMap.states().US?.count ?? 0) > 0, undefined, {
+      timeout: 10_000,
+    });
+
+    // The same moment as the link, paused, and said so in the header in UTC.
+    const opened = await page.evaluate(() => ({ t: window.outageMap.dataTime(), playing: window.outageMap.playing() }));
+    expect(Math.abs(opened.t - LINK_T)).toBeLessThan(60_000);
+    expect(opened.playing).toBe(false);
+    // Formatted in the page, so the check holds in any locale ("00:45:00" or "12:45:00 AM").
+    const expected = await page.evaluate(
+      (t) => new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(t),
+      LINK_T,
+    );
+    expect(await page.textContent('.clock-utc')).toContain(`${expected} UTC`);
+
+    // The United States is past the hottest colour's count at 00:45 UTC; the tween eases into it.
+    const hottest = hexToRgb(heatColor(1));
+    let us = await colourAt(page, US);
+    const deadline = Date.now() + 10_000;
+    while (colourDistance(us, hottest) >= 30 && Date.now() < deadline) {
+      await page.waitForTimeout(100);
+      us = await colourAt(page, US);
+    }
+    await page.screenshot({ path: 'test-results/e2e-replay-link.png' });
+    expect(colourDistance(us, hottest)).toBeLessThan(30);
+
+    // Space plays at the link's 60x: a couple of wall seconds move the data time by minutes.
+    await page.keyboard.press('Space');
+    await page.waitForFunction((t0) => window.outageMap.playing() && window.outageMap.dataTime() > t0 + 60_000, opened.t, {
+      timeout: 10_000,
+    });
+    await page.waitForFunction(() => new URLSearchParams(location.search).get('playing') === '1', undefined, { timeout: 5_000 });
+    await page.close();
+  });
+});
