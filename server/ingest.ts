@@ -1,12 +1,13 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import express, { Router } from 'express';
-import { countryCode, describeIssues, ingestRow, reportBody, type ParsedIngestRow } from '../shared/schemas.ts';
+import { countryCode, reportBody, type ParsedIngestRow } from '../shared/schemas.ts';
 import { minuteOf } from '../shared/time.ts';
 import { requireTrusted } from './auth.ts';
 import type { Config } from './config.ts';
 import type { Dedupe } from './dedupe.ts';
 import { HttpError, parseOr400 } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { checkRow, csvColumns, csvRowCandidate } from './rows.ts';
 import type { HistoryStore, MinuteCount } from './store/store.ts';
 
 export interface IngestDeps {
@@ -19,7 +20,6 @@ export interface IngestDeps {
 
 /** Most issues listed in one error answer; the count says how many there were. */
 const MAX_LISTED_ISSUES = 20;
-const CSV_COLUMNS = ['time', 'service', 'country', 'count'];
 
 /** `POST /api/reports` (public, one report) and `POST /api/ingest` (trusted, bulk counts). */
 export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps): Router {
@@ -120,19 +120,13 @@ function candidateRows(body: unknown, format: 'json' | 'ndjson' | 'csv'): Candid
   } catch (error) {
     throw new HttpError(400, `csv: ${(error as Error).message}`);
   }
-  const header = records[0]?.map((h) => h.toLowerCase());
-  if (!header || CSV_COLUMNS.some((c) => !header.includes(c))) {
-    throw new HttpError(400, `csv: the first line must name the columns ${CSV_COLUMNS.join(',')}`);
+  let col;
+  try {
+    col = csvColumns(records[0]);
+  } catch (error) {
+    throw new HttpError(400, `csv: ${(error as Error).message}`);
   }
-  const col = Object.fromEntries(CSV_COLUMNS.map((c) => [c, header.indexOf(c)]));
-  return records.slice(1).map((r, i) => ({
-    where: `line ${i + 2}`,
-    value: { service: r[col.service!], country: r[col.country!], at: numericOrText(r[col.time!]), count: numericOrText(r[col.count!]) },
-  }));
-}
-
-function numericOrText(v: string | undefined): string | number | undefined {
-  return v !== undefined && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  return records.slice(1).map((r, i) => ({ where: `line ${i + 2}`, value: csvRowCandidate(r, col) }));
 }
 
 /** All rows or none: one bad row refuses the request, naming every bad row (up to a limit). */
@@ -141,11 +135,11 @@ function validateRows(candidates: Candidate[]): ParsedIngestRow[] {
   const issues: string[] = [];
   let invalid = 0;
   for (const { where, value } of candidates) {
-    const parsed = ingestRow.safeParse(value);
-    if (parsed.success) rows.push(parsed.data);
+    const checked = checkRow(value, where);
+    if (checked.ok) rows.push(checked.row);
     else {
       invalid++;
-      if (issues.length < MAX_LISTED_ISSUES) issues.push(...describeIssues(parsed.error, where).slice(0, MAX_LISTED_ISSUES - issues.length));
+      if (issues.length < MAX_LISTED_ISSUES) issues.push(...checked.issues.slice(0, MAX_LISTED_ISSUES - issues.length));
     }
   }
   if (invalid > 0) {
