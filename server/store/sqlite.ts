@@ -131,7 +131,10 @@ export class SqliteStore implements HistoryStore {
     const id = this.nextJob++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.startWriter().postMessage({ id, mode, rows } satisfies WriterMessage);
+      const writer = this.startWriter();
+      // Unanswered writes keep the process alive; an idle writer does not.
+      writer.ref();
+      writer.postMessage({ id, mode, rows } satisfies WriterMessage);
     });
   }
 
@@ -148,7 +151,10 @@ export class SqliteStore implements HistoryStore {
         if (result.error) job?.reject(new Error(result.error));
         else job?.resolve();
       }
-      if (this.pending.size === 0) this.drained?.();
+      if (this.pending.size === 0) {
+        writer.unref();
+        this.drained?.();
+      }
     });
     const fail = (error: Error) => {
       for (const job of this.pending.values()) job.reject(error);
@@ -158,7 +164,6 @@ export class SqliteStore implements HistoryStore {
     };
     writer.on('error', fail);
     writer.on('exit', (code) => fail(new Error(`the SQLite writer stopped (exit ${code})`)));
-    // An idle writer must not keep a CLI (the importer) alive.
     writer.unref();
     this.writer = writer;
     return writer;
@@ -246,6 +251,7 @@ export class SqliteStore implements HistoryStore {
     if (this.pending.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     const writer = this.writer;
     if (writer) {
+      writer.ref();
       const exited = new Promise((resolve) => writer.once('exit', resolve));
       writer.postMessage({ close: true } satisfies WriterMessage);
       await exited;
