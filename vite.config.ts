@@ -1,4 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+const page = (name: string) => fileURLToPath(new URL(`./client/${name}.html`, import.meta.url));
 
 // The API server's port in `npm run dev` (Vite serves the page with HMR and proxies the rest).
 const apiPort = Number(process.env.API_PORT ?? 3001);
@@ -10,6 +13,15 @@ export default defineConfig({
     outDir: '../dist/client',
     emptyOutDir: true,
     chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      // One page per use: the interactive map, the kiosk screen, the embed, the producer's control.
+      input: {
+        main: page('index'),
+        screen: page('screen'),
+        embed: page('embed'),
+        control: page('control'),
+      },
+    },
   },
   server: {
     proxy: {

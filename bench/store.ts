@@ -11,11 +11,12 @@ import type { MinuteRow } from '../shared/frame.ts';
 import { COUNTRY_CODES } from '../shared/countries.ts';
 import { minuteOf } from '../shared/time.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';
-import type { Dataset, HistoryStore, MinuteCount, SlotRow } from '../server/store/store.ts';
+import type { ChannelStore, Dataset, HistoryStore, MinuteCount, SlotRow } from '../server/store/store.ts';
+import type { ChannelState } from '../shared/protocol.ts';
 import { connectClient, startServer, tempDataDir, watch } from '../tests/helpers/server.ts';
 
 /** The baseline for ingest: a store that keeps nothing, so only HTTP and validation are left. */
-class NoStore implements HistoryStore {
+class NoStore implements HistoryStore, ChannelStore {
   async add(_rows: readonly MinuteCount[]): Promise<void> {}
   async put(_rows: readonly MinuteCount[]): Promise<void> {}
   async rows(): Promise<MinuteRow[]> { return []; }
@@ -27,6 +28,9 @@ class NoStore implements HistoryStore {
   async markDataset(_d: Dataset): Promise<boolean> { return true; }
   async datasets(): Promise<Dataset[]> { return []; }
   generation(): number { return 0; }
+  async channels(): Promise<ChannelState[]> { return []; }
+  async saveChannel(_state: ChannelState): Promise<void> {}
+  async deleteChannel(_name: string): Promise<boolean> { return false; }
   async close(): Promise<void> {}
 }
 

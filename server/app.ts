@@ -4,25 +4,28 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { apiRoutes } from './api.ts';
+import { channelRoutes } from './channel-routes.ts';
+import { Channels } from './channels.ts';
 import { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
 import { Dedupe } from './dedupe.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { FrameSource } from './frames.ts';
+import { IncidentFinder } from './incidents.ts';
 import { ingestRoutes } from './ingest.ts';
 import { LiveFeeds, type IoServer } from './live.ts';
 import { createMetrics } from './metrics.ts';
 import { ReplayChannels } from './replay.ts';
 import { attachSockets } from './sockets.ts';
 import { staticClient } from './static.ts';
-import type { HistoryStore } from './store/store.ts';
+import type { ChannelStore, HistoryStore } from './store/store.ts';
 import { historyRoutes } from './history.ts';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  /** The history; the application does not close it (its opener does). */
-  store: HistoryStore;
+  /** The history and the channels; the application does not close it (its opener does). */
+  store: HistoryStore & ChannelStore;
   /** Wall clock; tests may pass their own. */
   now?: () => number;
   /** Built client to serve at `/`; none in API-only tests. */
@@ -36,9 +39,10 @@ export interface Application {
   live: LiveFeeds;
   clocks: Clocks;
   replay: ReplayChannels;
+  channels: Channels;
   frames: FrameSource;
-  /** Starts the frame loop and housekeeping (listening is the caller's). */
-  start(): void;
+  /** Loads the stored channels, starts the frame loops and housekeeping (listening is the caller's). */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,16 +64,19 @@ export function createApplication(deps: AppDeps): Application {
   const io: IoServer = new Server(httpServer, { perMessageDeflate: false, serveClient: false });
   const live = new LiveFeeds(io, store, frames, clocks, config, metrics);
   const replay = new ReplayChannels(store, frames, clocks, config, metrics, now);
-  attachSockets(io, live, replay, metrics, logger);
+  const incidents = new IncidentFinder(store, frames, clocks, config);
+  const channels = new Channels(io, store, frames, incidents, clocks, config, metrics, logger, now);
+  attachSockets(io, { live, replay, channels }, metrics, logger);
 
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.trustProxy));
   app.use(compression());
   app.use(apiRoutes({ config, store, clocks, live, metrics, startedAt: now() }));
-  app.use(historyRoutes({ config, store, frames, clocks }));
+  app.use(historyRoutes({ config, store, frames, incidents }));
+  app.use(channelRoutes(config, channels));
   app.use(ingestRoutes({ config, store, dedupe, metrics, now }));
   app.use('/api', notFound());
-  if (deps.clientDir) app.use(staticClient(deps.clientDir));
+  if (deps.clientDir) app.use(staticClient(deps.clientDir, config));
   app.use(notFound());
   app.use(errorHandler(logger, metrics));
 
@@ -80,14 +87,18 @@ export function createApplication(deps: AppDeps): Application {
     live,
     clocks,
     replay,
+    channels,
     frames,
-    start() {
+    async start() {
+      await channels.load();
+      channels.start();
       live.start();
       housekeeping ??= setInterval(() => dedupe.sweep(now()), HOUSEKEEPING_MS);
       housekeeping.unref();
     },
     async close() {
       live.stop();
+      await channels.stop();
       clearInterval(housekeeping);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());

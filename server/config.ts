@@ -21,6 +21,12 @@ const schema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
   dataDir: z.string().min(1).default('./data'),
   ingestToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  controlToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  embedOrigins: z
+    .string()
+    .default('')
+    .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be origins such as https://news.example' }).transform((u) => new URL(u).origin))),
   windowMinutes: int(1, 24 * 60).default(15),
   frameMs: int(50, 60_000).default(1000),
   services: z
@@ -46,6 +52,8 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   host: 'HOST',
   dataDir: 'DATA_DIR',
   ingestToken: 'INGEST_TOKEN',
+  controlToken: 'CONTROL_TOKEN',
+  embedOrigins: 'EMBED_ORIGINS',
   windowMinutes: 'WINDOW_MINUTES',
   frameMs: 'FRAME_MS',
   services: 'SERVICES',

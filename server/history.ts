@@ -3,11 +3,10 @@ import { z } from 'zod';
 import type { Timeline } from '../shared/protocol.ts';
 import { instant, serviceId } from '../shared/schemas.ts';
 import { MINUTE_MS, minuteOf } from '../shared/time.ts';
-import type { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
 import { HttpError, parseOr400 } from './errors.ts';
 import type { FrameSource } from './frames.ts';
-import { IncidentFinder } from './incidents.ts';
+import type { IncidentFinder } from './incidents.ts';
 import { buildTimeline } from './timeline.ts';
 import type { HistoryStore } from './store/store.ts';
 
@@ -15,7 +14,7 @@ export interface HistoryDeps {
   config: Config;
   store: HistoryStore;
   frames: FrameSource;
-  clocks: Clocks;
+  incidents: IncidentFinder;
 }
 
 const FORMATS = ['json', 'csv', 'ndjson'] as const;
@@ -43,9 +42,8 @@ function timesAsNumbers(query: Record<string, unknown>): Record<string, unknown>
 }
 
 /** `GET /api/history` (export), `GET /api/timeline` (the chart), `GET /api/incidents`. */
-export function historyRoutes({ config, store, frames, clocks }: HistoryDeps): Router {
+export function historyRoutes({ config, store, frames, incidents }: HistoryDeps): Router {
   const router = Router();
-  const incidents = new IncidentFinder(store, frames, clocks, config);
 
   router.get('/api/history', async (req, res) => {
     const q = parseOr400(historyQuery, timesAsNumbers(req.query), 'query');

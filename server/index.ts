@@ -20,7 +20,7 @@ logger.info(`history: ${store.file}`);
 if (config.bundledReplays) await loadBundledReplays(store, logger);
 if (config.buildClient) await ensureClientBuilt(logger);
 const application = createApplication({ config, logger, store, clientDir: CLIENT_DIST, processMetrics: true });
-application.start();
+await application.start();
 application.httpServer.on('error', (error: NodeJS.ErrnoException) => {
   logger.fatal(error.code === 'EADDRINUSE' ? `port ${config.port} is in use: set PORT or --port` : error.message);
   process.exit(1);

@@ -37,6 +37,11 @@ export function createMetrics(withProcessMetrics: boolean) {
       buckets: [64, 128, 256, 512, 1024, 4096, 16384, 65536],
       registers,
     }),
+    channels: new Gauge({
+      name: 'outage_channels',
+      help: 'Named channels',
+      registers,
+    }),
     sockets: new Gauge({
       name: 'outage_sockets',
       help: 'Connected Socket.IO clients',

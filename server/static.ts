@@ -1,15 +1,65 @@
 import path from 'node:path';
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
+import { CONTROL_COOKIE, isControlToken, isProducer } from './channel-routes.ts';
+import type { Config } from './config.ts';
 
-/** Serves the built client; unknown page paths get the app shell so deep links work. */
-export function staticClient(dir: string): Router {
+const REFUSED_PAGE = (message: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>outage-map control: refused</title>
+<style>body{font:16px system-ui,sans-serif;background:#0a1222;color:#e8eefc;display:grid;place-items:center;min-height:100vh;margin:0}
+form{display:grid;gap:.75rem;padding:2rem;border:1px solid #2a3a5a;border-radius:12px;background:#111a2e;max-width:26rem}
+input,button{font:inherit;padding:.5rem .75rem;border-radius:8px;border:1px solid #2a3a5a;background:#0a1222;color:inherit}
+button{background:#2c6cf6;border-color:#2c6cf6;cursor:pointer}</style></head>
+<body><form method="get" action="/control"><h1>Control refused</h1><p>${message}</p>
+<label>Control token <input name="token" type="password" autocomplete="current-password" required></label>
+<button>Open the control page</button></form></body></html>`;
+
+/**
+ * The built pages: `/` (map), `/screen` (kiosk), `/embed` (iframe), `/control` (producers only).
+ * Framing is refused everywhere except `/embed`, which the `EMBED_ORIGINS` may frame.
+ */
+export function staticClient(dir: string, config: Config): Router {
   const router = Router();
-  // Vite fingerprints assets, so they can be cached for good; the shell must always be fresh.
+  const embedAncestors = ["'self'", ...config.embedOrigins].join(' ');
+  const sendPage = (res: Response, file: string, ancestors = "'self'") => {
+    res.set('content-security-policy', `frame-ancestors ${ancestors}`);
+    if (ancestors === "'self'") res.set('x-frame-options', 'SAMEORIGIN');
+    res.sendFile(path.join(dir, file), { maxAge: 0 });
+  };
+
+  // Vite fingerprints assets, so they can be cached for good; pages must always be fresh.
   router.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
-  router.use(express.static(dir, { index: 'index.html', maxAge: 0 }));
+
+  router.get(['/screen', '/screen.html'], (_req, res) => sendPage(res, 'screen.html'));
+  router.get(['/embed', '/embed.html'], (_req, res) => sendPage(res, 'embed.html', embedAncestors));
+
+  router.get(['/control', '/control.html'], (req, res) => {
+    const query = typeof req.query.token === 'string' ? req.query.token : undefined;
+    if (config.controlToken === undefined) {
+      res.status(401).type('html').send(REFUSED_PAGE('Control is disabled on this server: start it with CONTROL_TOKEN set.'));
+      return;
+    }
+    if (query !== undefined) {
+      if (!isControlToken(query, config.controlToken)) {
+        res.status(401).type('html').send(REFUSED_PAGE('That token is not the control token.'));
+        return;
+      }
+      // The token moves into an HttpOnly cookie and out of the address bar (and its history).
+      res.cookie(CONTROL_COOKIE, query, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+      res.redirect(303, '/control');
+      return;
+    }
+    if (!isProducer(req, config.controlToken)) {
+      res.status(401).type('html').send(REFUSED_PAGE('This page is for producers: it needs the control token.'));
+      return;
+    }
+    sendPage(res, 'control.html');
+  });
+
+  router.get(['/', '/index.html'], (_req, res) => sendPage(res, 'index.html'));
+  router.use(express.static(dir, { index: false, maxAge: 0 }));
   router.get(/^\/(?!api\/|socket\.io\/).*/, (req, res, next) => {
     if (!req.accepts('html')) return next();
-    res.sendFile(path.join(dir, 'index.html'), { maxAge: 0 });
+    sendPage(res, 'index.html');
   });
   return router;
 }

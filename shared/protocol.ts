@@ -62,6 +62,48 @@ export interface Snapshot {
   countries: CountryStates;
   /** First and last minute (epoch ms) with stored counts for the service; null when none. */
   range: { from: number; to: number } | null;
+  /** Set when the snapshot is of a named channel: what the producer chose. */
+  channel?: ChannelState;
+}
+
+export const THEMES = ['dark', 'light'] as const;
+export type Theme = (typeof THEMES)[number];
+
+/** `auto` follows the hottest countries; `fixed` holds `[west, south, east, north]`. */
+export type Camera = { mode: 'auto' } | { mode: 'fixed'; bounds: [number, number, number, number] };
+
+/** A named channel: a playhead several screens follow, driven by a producer. */
+export interface ChannelState {
+  name: string;
+  service: string;
+  mode: Mode;
+  /** Data time at server wall time `at` (epoch ms); live channels follow the service's clock. */
+  t: number;
+  at: number;
+  speed: number;
+  playing: boolean;
+  camera: Camera;
+  theme: Theme;
+  headline: string;
+  /** IANA zone of the newsroom, shown beside UTC. */
+  timeZone: string;
+  /** Bumped by every change, so a screen can tell a new state from a repeat. */
+  version: number;
+}
+
+/** `PUT /api/channels/:name` body: the fields to change; `peak` jumps to an incident's peak. */
+export interface ChannelUpdate {
+  service?: string;
+  mode?: Mode;
+  t?: number | string;
+  speed?: number;
+  playing?: boolean;
+  /** An incident id from `GET /api/incidents`: replay paused at its peak. */
+  peak?: string;
+  camera?: Camera;
+  theme?: Theme;
+  headline?: string;
+  timeZone?: string;
 }
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: string };
@@ -91,10 +133,14 @@ export interface ServerToClientEvents {
   resync: (reason: string) => void;
   /** A replay's clock changed by itself (it reached the live edge and paused). */
   clock: (clock: ClockState) => void;
+  /** The producer changed the channel: a fresh snapshot (with `channel`) replaces the state. */
+  channel: (snapshot: Snapshot) => void;
 }
 
 export interface ClientToServerEvents {
   watch: (request: WatchRequest, ack: (response: Ack<Snapshot>) => void) => void;
+  /** Clock sync: acks the server's wall clock (epoch ms); clients estimate their offset (NTP-style, least round trip wins). */
+  time: (ack: (serverNow: number) => void) => void;
 }
 
 export function encodeFrame(frame: Frame): FrameJson {

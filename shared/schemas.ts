@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isCountryCode } from './countries.ts';
-import { PROBLEMS } from './protocol.ts';
+import { MODES, PROBLEMS, THEMES } from './protocol.ts';
 
 export const serviceId = z
   .string({ error: 'must be a string' })
@@ -64,7 +64,7 @@ export const watchRequest = z.union(
       speed: z.number({ error: 'must be a number' }).positive('must be positive').max(3600, 'must be at most 3600').default(1),
       playing: z.boolean({ error: 'must be true or false' }).default(true),
     }),
-    z.strictObject({ channel: z.string().trim().min(1).max(64) }),
+    z.strictObject({ channel: z.string().trim().min(1).max(64) }), // validated as a name on use
   ],
   { error: 'must be {service}, {service, t, speed} or {channel}' },
 );
@@ -89,3 +89,41 @@ export function describeIssues(error: z.ZodError, root = ''): string[] {
     return where ? `${where}: ${issue.message}` : issue.message;
   });
 }
+
+export const channelName = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be 1-64 letters, digits or dashes, e.g. "wall-1"');
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const longitude = z.number().min(-360).max(360);
+const latitude = z.number().min(-85).max(85);
+
+export const channelUpdate = z.strictObject(
+  {
+    service: serviceId.optional(),
+    mode: z.enum(MODES, { error: `must be one of ${MODES.join(', ')}` }).optional(),
+    t: instant.optional(),
+    speed: z.number({ error: 'must be a number' }).positive('must be positive').max(3600, 'must be at most 3600').optional(),
+    playing: z.boolean({ error: 'must be true or false' }).optional(),
+    peak: z.string({ error: 'must be an incident id' }).min(1).max(120).optional(),
+    camera: z
+      .discriminatedUnion('mode', [
+        z.strictObject({ mode: z.literal('auto') }),
+        z.strictObject({ mode: z.literal('fixed'), bounds: z.tuple([longitude, latitude, longitude, latitude], { error: 'must be [west, south, east, north]' }) }),
+      ], { error: 'must be {mode: "auto"} or {mode: "fixed", bounds: [west, south, east, north]}' })
+      .optional(),
+    theme: z.enum(THEMES, { error: `must be one of ${THEMES.join(', ')}` }).optional(),
+    headline: z.string({ error: 'must be a string' }).trim().max(120, 'must be at most 120 characters').optional(),
+    timeZone: z.string({ error: 'must be an IANA zone' }).refine(isTimeZone, { error: (i) => `"${String(i.input)}" is not an IANA time zone such as Europe/London` }).optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'body must be a JSON object of the fields to change') },
+);
+export type ParsedChannelUpdate = z.output<typeof channelUpdate>;

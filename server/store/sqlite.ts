@@ -3,8 +3,9 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { MinuteRow } from '../../shared/frame.ts';
+import type { ChannelState } from '../../shared/protocol.ts';
 import type { WriteJob, WriteResult, WriterMessage } from './sqlite-writer.ts';
-import { SLOT_MINUTES, type Dataset, type HistoryStore, type MinuteCount, type SlotRow } from './store.ts';
+import { SLOT_MINUTES, type ChannelStore, type Dataset, type HistoryStore, type MinuteCount, type SlotRow } from './store.ts';
 
 /**
  * Schema migrations, in order; `PRAGMA user_version` records how many have run.
@@ -31,6 +32,7 @@ const MIGRATIONS: string[] = [
    CREATE TABLE datasets (
      key TEXT PRIMARY KEY, service TEXT NOT NULL, first_minute INTEGER NOT NULL, last_minute INTEGER NOT NULL,
      rows INTEGER NOT NULL, note TEXT, sources TEXT, loaded_at INTEGER NOT NULL);`,
+  `CREATE TABLE channels (name TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -53,7 +55,7 @@ export function openSqliteStore(dataDir: string, options: SqliteOptions = {}): S
   return new SqliteStore(path.join(dataDir, 'history.sqlite'), options);
 }
 
-export class SqliteStore implements HistoryStore {
+export class SqliteStore implements HistoryStore, ChannelStore {
   readonly db: Database.Database;
   private readonly groupCommit: boolean;
   private writer: Worker | undefined;
@@ -227,6 +229,21 @@ export class SqliteStore implements HistoryStore {
         WHERE @service IS NULL OR service = @service ORDER BY first_minute`)
       .all({ service: service ?? null }) as Array<Omit<Dataset, 'sources' | 'note'> & { note: string | null; sources: string | null }>;
     return rows.map((r) => ({ ...r, note: r.note ?? undefined, sources: r.sources ? (JSON.parse(r.sources) as string[]) : undefined }));
+  }
+
+  async channels(): Promise<ChannelState[]> {
+    const rows = this.db.prepare('SELECT state FROM channels ORDER BY name').pluck().all() as string[];
+    return rows.map((r) => JSON.parse(r) as ChannelState);
+  }
+
+  async saveChannel(state: ChannelState): Promise<void> {
+    this.db
+      .prepare('INSERT INTO channels (name, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at')
+      .run(state.name, JSON.stringify(state), Date.now());
+  }
+
+  async deleteChannel(name: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM channels WHERE name = ?').run(name).changes > 0;
   }
 
   generation(): number {

@@ -1,4 +1,5 @@
 import type { MinuteRow } from '../../shared/frame.ts';
+import type { ChannelState } from '../../shared/protocol.ts';
 
 /** Counts of one service, country and epoch minute. */
 export interface MinuteCount extends MinuteRow {
@@ -62,4 +63,11 @@ export interface HistoryStore {
    */
   generation(): number;
   close(): Promise<void>;
+}
+
+/** Named channels' state, kept so a restart resumes every channel where it was. */
+export interface ChannelStore {
+  channels(): Promise<ChannelState[]>;
+  saveChannel(state: ChannelState): Promise<void>;
+  deleteChannel(name: string): Promise<boolean>;
 }

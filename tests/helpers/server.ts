@@ -9,7 +9,7 @@ import { CLIENT_DIST } from '../../server/client-build.ts';
 import { loadBundledReplays } from '../../server/bundled.ts';
 import { loadConfig } from '../../server/config.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
-import type { HistoryStore } from '../../server/store/store.ts';
+import type { ChannelStore, HistoryStore } from '../../server/store/store.ts';
 import type { Ack, ClientToServerEvents, ServerToClientEvents, Snapshot, WatchRequest } from '../../shared/protocol.ts';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -17,7 +17,7 @@ export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export interface RunningServer {
   url: string;
   app: Application;
-  store: HistoryStore;
+  store: HistoryStore & ChannelStore;
   dataDir: string;
   /** Stops the server and closes the store; the data folder is removed unless it was given. */
   close(): Promise<void>;
@@ -31,7 +31,7 @@ export interface StartOptions {
   /** Load the bundled Twitter and Rogers replays, as `npm start` does. */
   bundled?: boolean;
   /** A store opened by the caller (benchmarks); the caller closes it. */
-  store?: HistoryStore;
+  store?: HistoryStore & ChannelStore;
 }
 
 export function tempDataDir(): string {
@@ -50,7 +50,7 @@ export async function startServer(overrides: Parameters<typeof loadConfig>[2] = 
     store,
     clientDir: options.withClient ? CLIENT_DIST : undefined,
   });
-  app.start();
+  await app.start();
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve) => app.httpServer.listen(0, host, resolve));
   const { port } = app.httpServer.address() as AddressInfo;

@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChannelState, Incident, Snapshot } from '../../shared/protocol.ts';
+import { connectClient, startServer, tempDataDir, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
+
+const TOKEN = 'producer-token-for-tests';
+let servers: RunningServer[] = [];
+const sockets: TestSocket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.disconnect();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+async function start(overrides = {}, options: Parameters<typeof startServer>[1] = {}): Promise<RunningServer> {
+  const server = await startServer({ controlToken: TOKEN, ...overrides }, { bundled: true, ...options });
+  servers.push(server);
+  return server;
+}
+
+function put(server: RunningServer, name: string, body: unknown, token: string | null = TOKEN) {
+  return fetch(`${server.url}/api/channels/${name}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  }).then(async (r) => ({ status: r.status, body: await r.json() }));
+}
+
+function screen(server: RunningServer): TestSocket {
+  const socket = connectClient(server.url);
+  sockets.push(socket);
+  return socket;
+}
+
+/** The data time a screen derives from a snapshot's server-timestamped clock, at server time `now`. */
+function dataTimeAt(snapshot: Snapshot, now: number): number {
+  const { clock } = snapshot;
+  return clock.playing ? clock.t + (now - clock.at) * clock.speed : clock.t;
+}
+
+describe('named channels', () => {
+  it('refuses changes without the control token, and changes nothing', async () => {
+    const server = await start();
+    expect((await put(server, 'wall', { service: 'twitter' }, null)).status).toBe(401);
+    const wrong = await put(server, 'wall', { service: 'twitter' }, 'not-the-producer-token');
+    expect(wrong).toEqual({ status: 401, body: { ok: false, error: 'control: wrong token' } });
+    expect((await (await fetch(`${server.url}/api/channels`)).json()).data).toEqual([]);
+  });
+
+  it('refuses every change while no control token is set', async () => {
+    const server = await start({ controlToken: undefined });
+    const res = await put(server, 'wall', { service: 'twitter' });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toMatch(/control is disabled/);
+  });
+
+  it('names the field of a bad change', async () => {
+    const server = await start();
+    expect((await put(server, 'wall', { theme: 'neon' })).body.error).toMatch(/^invalid channel: theme: must be one of dark, light/);
+    expect((await put(server, 'wall', { timeZone: 'Mars/Olympus' })).body.error).toMatch(/timeZone: "Mars\/Olympus" is not an IANA time zone/);
+    expect((await put(server, 'wall', { camera: { mode: 'fixed', bounds: [1, 2] } })).status).toBe(400);
+    expect((await put(server, 'bad name!', { theme: 'dark' })).body.error).toMatch(/^invalid path: name/);
+    expect((await put(server, 'wall', { peak: 'no-such-incident' })).status).toBe(404);
+  });
+
+  it('puts every screen of a channel on the same frame and data time when the producer seeks', async () => {
+    const server = await start();
+    const created = await put(server, 'wall', { service: 'twitter', headline: 'Twitter is down', timeZone: 'America/New_York' });
+    expect(created.status).toBe(200);
+    expect(created.body.data).toMatchObject({ name: 'wall', mode: 'live', headline: 'Twitter is down', version: 1 });
+
+    const screens = [screen(server), screen(server)];
+    const latest: Snapshot[] = [];
+    for (const [i, s] of screens.entries()) {
+      const ack = await watch(s, { channel: 'wall' });
+      if (!ack.ok) throw new Error(ack.error);
+      expect(ack.data.channel?.mode).toBe('live');
+      s.on('channel', (snapshot) => (latest[i] = snapshot));
+    }
+    const peak = Date.UTC(2022, 11, 29, 0, 45);
+    const seek = await put(server, 'wall', { t: peak, speed: 60, playing: true });
+    expect(seek.body.data).toMatchObject({ mode: 'replay', speed: 60, playing: true, version: 2 });
+    await waitFor('both screens told', () => (latest[0] && latest[1] ? true : undefined));
+    const [a, b] = latest as [Snapshot, Snapshot];
+    expect(a.channel).toEqual(b.channel);
+    expect(a.countries).toEqual(b.countries);
+    expect(a.countries.US!.count).toBeGreaterThan(9000);
+    const now = Date.now();
+    expect(Math.abs(dataTimeAt(a, now) - dataTimeAt(b, now))).toBe(0);
+    expect(Math.abs(dataTimeAt(a, now) - peak)).toBeLessThan(60 * 2_000);
+  });
+
+  it('jumps to an incident peak, paused', async () => {
+    const server = await start();
+    const [incident] = (await (await fetch(`${server.url}/api/incidents?service=twitter`)).json()).data as Incident[];
+    const res = await put(server, 'wall', { service: 'twitter', peak: incident!.id });
+    expect(res.body.data).toMatchObject({ mode: 'replay', t: incident!.peak, playing: false });
+  });
+
+  it('resumes every channel where it was after a restart', async () => {
+    const dataDir = tempDataDir();
+    const first = await start({}, { dataDir });
+    const t = Date.UTC(2022, 11, 29, 1, 0);
+    await put(first, 'studio', { service: 'twitter', t, playing: false, theme: 'light', camera: { mode: 'fixed', bounds: [-25, 34, 45, 71] } });
+    await put(first, 'wall', { service: 'rogers' });
+    await first.close();
+    servers = servers.filter((s) => s !== first);
+
+    const second = await start({}, { dataDir });
+    const channels = (await (await fetch(`${second.url}/api/channels`)).json()).data as ChannelState[];
+    expect(channels.map((c) => c.name)).toEqual(['studio', 'wall']);
+    expect(channels[0]).toMatchObject({ mode: 'replay', t, playing: false, theme: 'light', camera: { mode: 'fixed', bounds: [-25, 34, 45, 71] } });
+    expect(channels[1]).toMatchObject({ mode: 'live', service: 'rogers' });
+    const ack = await watch(screen(second), { channel: 'studio' });
+    expect(ack.ok && ack.data.t).toBe(t);
+  });
+
+  it('answers the clock-sync ping with the server clock', async () => {
+    const server = await start();
+    const socket = screen(server);
+    const before = Date.now();
+    const serverNow = await socket.timeout(2000).emitWithAck('time');
+    expect(serverNow).toBeGreaterThanOrEqual(before);
+    expect(serverNow).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('answers a watch of an unknown channel with ok:false', async () => {
+    const server = await start();
+    expect(await watch(screen(server), { channel: 'nowhere' })).toEqual({ ok: false, error: 'no channel "nowhere"' });
+  });
+});
