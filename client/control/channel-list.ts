@@ -1,0 +1,166 @@
+import type { ChannelState } from '../../shared/protocol.ts';
+import { say } from './context.ts';
+import { dataTimeOf, formatSpeed, formatUtcClock } from './time.ts';
+
+/**
+ * The server's own rule (`channelName` in shared/schemas.ts) repeated for an instant hint; the
+ * server still validates and its answer is what counts.
+ */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+
+export interface ChannelListHooks {
+  select(name: string): void;
+  /** Creates the channel; resolves with an error message, or '' once it exists. */
+  create(name: string): Promise<string>;
+}
+
+interface Row {
+  item: HTMLLIElement;
+  button: HTMLButtonElement;
+  time: HTMLTimeElement;
+  state: ChannelState;
+}
+
+/** Every channel at a glance (each producer sees the others' changes) and the form for a new one. */
+export class ChannelList {
+  private readonly rows = new Map<string, Row>();
+  private readonly list: HTMLUListElement;
+  private readonly empty: HTMLElement;
+  private readonly count: HTMLElement;
+  private readonly input: HTMLInputElement;
+  private readonly submit: HTMLButtonElement;
+  private readonly error: HTMLElement;
+  private selected: string | undefined;
+
+  constructor(
+    root: HTMLElement,
+    private readonly hooks: ChannelListHooks,
+  ) {
+    root.innerHTML = `
+      <h2 class="card-title">Channels <span class="muted count"></span></h2>
+      <ul class="channel-list"></ul>
+      <p class="muted empty" hidden>No channels yet: create one below.</p>
+      <form class="new-channel" novalidate>
+        <label for="new-channel-name" class="field-label">New channel</label>
+        <div class="row">
+          <input id="new-channel-name" name="name" maxlength="64" placeholder="wall-1" autocomplete="off"
+            spellcheck="false" autocapitalize="off" aria-describedby="new-channel-hint" />
+          <button type="submit" class="btn">Create</button>
+        </div>
+        <p id="new-channel-hint" class="hint">1–64 letters, digits or dashes</p>
+        <p class="field-error" role="alert" hidden></p>
+      </form>`;
+    this.list = root.querySelector('.channel-list')!;
+    this.empty = root.querySelector('.empty')!;
+    this.count = root.querySelector('.count')!;
+    this.input = root.querySelector('input')!;
+    this.submit = root.querySelector('button[type="submit"]')!;
+    this.error = root.querySelector('.field-error')!;
+
+    this.list.addEventListener('click', (e) => {
+      const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-name]');
+      if (button) hooks.select(button.dataset.name!);
+    });
+    // Up and down walk the list like a menu, so a producer can switch channels without the mouse.
+    this.list.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+      const buttons = [...this.list.querySelectorAll<HTMLButtonElement>('button[data-name]')];
+      const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+      const next = buttons[Math.max(0, Math.min(buttons.length - 1, at + (e.key === 'ArrowDown' ? 1 : -1)))];
+      if (next) {
+        next.focus();
+        e.preventDefault();
+      }
+    });
+    this.input.addEventListener('input', () => say(this.error, ''));
+    root.querySelector('form')!.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.create();
+    });
+  }
+
+  /** Shows the server's list; rows are reused by name so focus and scroll survive each poll. */
+  render(channels: ChannelState[], selected: string | undefined): void {
+    this.selected = selected;
+    const sorted = [...channels].sort((a, b) => a.name.localeCompare(b.name));
+    const seen = new Set<string>();
+    for (const state of sorted) {
+      seen.add(state.name);
+      const row = this.rows.get(state.name) ?? this.row(state.name);
+      row.state = state;
+      this.fill(row);
+      this.list.append(row.item);
+    }
+    for (const [name, row] of this.rows) {
+      if (seen.has(name)) continue;
+      row.item.remove();
+      this.rows.delete(name);
+    }
+    this.count.textContent = channels.length ? `(${channels.length})` : '';
+    this.empty.hidden = channels.length > 0;
+    this.tick();
+  }
+
+  /** Advances the data times without touching the rest of the DOM. */
+  tick(now = Date.now()): void {
+    for (const row of this.rows.values()) {
+      const t = dataTimeOf(row.state, now);
+      row.time.dateTime = new Date(t).toISOString();
+      row.time.textContent = `${formatUtcClock(t)} UTC`;
+    }
+  }
+
+  focusName(): void {
+    this.input.focus();
+  }
+
+  private row(name: string): Row {
+    const item = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'channel-row';
+    button.dataset.name = name;
+    button.innerHTML = `
+      <span class="ch-name"></span><span class="mode-pill"></span>
+      <span class="ch-meta"><span class="ch-service"></span> · <time class="ch-time"></time> · <span class="ch-play"></span></span>`;
+    item.append(button);
+    const row: Row = { item, button, time: button.querySelector('time')!, state: undefined as never };
+    this.rows.set(name, row);
+    return row;
+  }
+
+  private fill(row: Row): void {
+    const { state, button } = row;
+    const current = state.name === this.selected;
+    button.setAttribute('aria-current', String(current));
+    button.querySelector('.ch-name')!.textContent = state.name;
+    const pill = button.querySelector<HTMLElement>('.mode-pill')!;
+    pill.dataset.mode = state.mode;
+    pill.textContent = state.mode === 'live' ? 'Live' : 'Replay';
+    button.querySelector('.ch-service')!.textContent = state.service;
+    button.querySelector('.ch-play')!.textContent = state.playing ? `playing ${formatSpeed(state.speed)}` : 'paused';
+  }
+
+  private async create(): Promise<void> {
+    const name = this.input.value.trim();
+    if (!NAME.test(name)) {
+      say(this.error, name ? 'Use 1–64 letters, digits or dashes, starting with a letter or digit.' : 'Type a name first.');
+      this.input.focus();
+      return;
+    }
+    if (this.rows.has(name)) {
+      // Creating an existing channel would only reset nothing; selecting it is what was meant.
+      this.input.value = '';
+      this.hooks.select(name);
+      return;
+    }
+    this.submit.disabled = true;
+    try {
+      const error = await this.hooks.create(name);
+      say(this.error, error);
+      if (!error) this.input.value = '';
+    } finally {
+      this.submit.disabled = false;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import type { ChannelState } from '../../shared/protocol.ts';
+
+/**
+ * The channel's data time at `now`: the server stamps `t` at its wall time `at` and the playhead
+ * advances at `speed` while playing. The producer's laptop and the server are usually on one clock
+ * (NTP), so no offset estimate is made here; screens do their own.
+ */
+export function dataTimeOf(state: ChannelState, now = Date.now()): number {
+  return state.playing ? state.t + (now - state.at) * state.speed : state.t;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `YYYY-MM-DDTHH:MM` in UTC, the value format of `<input type="datetime-local">`. */
+export function toUtcInputValue(t: number): string {
+  const d = new Date(t);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+
+/**
+ * Reads a datetime-local value as UTC. The input has no zone of its own and the browser would read
+ * it in the laptop's zone; the label says UTC, so the page appends Z itself.
+ */
+export function fromUtcInputValue(value: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value)) return undefined;
+  const t = Date.parse(`${value}Z`);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** True when the browser's IANA database knows `zone` (what the server's check also uses). */
+export function isTimeZone(zone: string): boolean {
+  if (!zone) return false;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Zones newsrooms ask for most; the input takes any other IANA name too. */
+export const COMMON_ZONES = [
+  'UTC',
+  'Europe/London',
+  'Europe/Dublin',
+  'Europe/Lisbon',
+  'Europe/Paris',
+  'Europe/Berlin',
+  'Europe/Madrid',
+  'Europe/Rome',
+  'Europe/Amsterdam',
+  'Europe/Stockholm',
+  'Europe/Warsaw',
+  'Europe/Athens',
+  'Europe/Kyiv',
+  'Europe/Istanbul',
+  'Europe/Moscow',
+  'Africa/Lagos',
+  'Africa/Johannesburg',
+  'Africa/Nairobi',
+  'Asia/Dubai',
+  'Asia/Kolkata',
+  'Asia/Singapore',
+  'Asia/Hong_Kong',
+  'Asia/Shanghai',
+  'Asia/Seoul',
+  'Asia/Tokyo',
+  'Australia/Perth',
+  'Australia/Sydney',
+  'Pacific/Auckland',
+  'America/Sao_Paulo',
+  'America/Mexico_City',
+  'America/New_York',
+  'America/Toronto',
+  'America/Chicago',
+  'America/Denver',
+  'America/Los_Angeles',
+  'America/Vancouver',
+  'America/Anchorage',
+  'Pacific/Honolulu',
+] as const;
+
+const utcFull = new Intl.DateTimeFormat(undefined, {
+  timeZone: 'UTC',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+const utcClock = new Intl.DateTimeFormat(undefined, {
+  timeZone: 'UTC',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** Date and second in UTC: the producer must never guess which day a replay is on. */
+export function formatUtcFull(t: number): string {
+  return `${utcFull.format(t)} UTC`;
+}
+
+/** Only the UTC clock, for the compact channel list (the date shows in the detail view). */
+export function formatUtcClock(t: number): string {
+  return utcClock.format(t);
+}
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
+
+/** `t` on the newsroom's wall clock with the zone's short name, or '' for an unknown zone. */
+export function formatInZone(t: number, zone: string): string {
+  let f = zoneFormats.get(zone);
+  if (f === undefined) {
+    try {
+      f = new Intl.DateTimeFormat(undefined, {
+        timeZone: zone,
+        day: 'numeric',
+        month: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+        timeZoneName: 'short',
+      });
+    } catch {
+      // A zone the browser does not know (an older ICU) must not break the whole console.
+      f = null;
+    }
+    zoneFormats.set(zone, f);
+  }
+  return f ? f.format(t) : '';
+}
+
+const speedFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+
+export function formatSpeed(speed: number): string {
+  return `${speedFormat.format(speed)}×`;
+}
