@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: every benchmark, side by side with its baseline in the same run, as a
  * Markdown table on stdout and in bench/results/latest.md. Never part of `npm test`.
- * `npm run bench -- store` or `-- client` runs one group.
+ * `npm run bench -- store`, `-- client` or `-- soak [minutes]` runs one group (soak is not in the default run: it takes 10 minutes).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchFrames } from './frames.ts';
+import { benchSoak } from './soak.ts';
 import { benchIngest, benchSeek } from './store.ts';
 import { benchTween } from './tween.ts';
 
@@ -46,6 +47,16 @@ if (!only || only === 'client') {
       `| ${t.viewport}: ms per animation frame, ${t.countries} countries tweening vs plain repaint | ${fmt(t.frameMsTween)} | ${fmt(t.frameMsBaseline)} | ${fmt(t.frameMsTween / t.frameMsBaseline, 2)} |`,
       `| ${t.viewport}: tween JS per frame (setFeatureState for every country), mean / p95 ms | ${fmt(t.tweenTickMeanMs, 2)} / ${fmt(t.tweenTickP95Ms, 2)} | | |`,
     ]),
+  );
+}
+
+if (only === 'soak') {
+  const minutes = Number(process.argv[3] ?? 10);
+  console.error(`soak: a screen following a 3600x replay for ${minutes} minutes ...`);
+  const soak = await benchSoak(minutes);
+  lines.push(
+    `| soak ${soak.minutes} min at 3600x (${soak.seeks} seeks, ${soak.blips} network blips): screen JS heap after GC, MB, end vs start | ${fmt(soak.pageHeapEndMb)} | ${fmt(soak.pageHeapStartMb)} | ${fmt(soak.pageHeapEndMb / soak.pageHeapStartMb, 2)} |`,
+    `| same: server heap, MB, end vs start | ${fmt(soak.serverHeapEndMb)} | ${fmt(soak.serverHeapStartMb)} | ${fmt(soak.serverHeapEndMb / soak.serverHeapStartMb, 2)} |`,
   );
 }
 

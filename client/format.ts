@@ -153,3 +153,28 @@ export function formatDuration(ms: number): string {
   if (h === 0) return minutes.format(m);
   return m === 0 ? hours.format(h) : `${hours.format(h)} ${minutes.format(m)}`;
 }
+
+const zoneClocks = new Map<string, Intl.DateTimeFormat | null>();
+
+/**
+ * The instant `t` on the wall clock of IANA `zone` ("19:45", or "19:45:12" with seconds); empty
+ * for a zone Intl does not know. Formatters are cached per zone (a few hundred zones at most).
+ */
+export function formatZoneTime(t: number, zone: string, seconds = false): string {
+  const key = `${zone}|${seconds}`;
+  let f = zoneClocks.get(key);
+  if (f === undefined) {
+    try {
+      f = new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit', second: seconds ? '2-digit' : undefined, hourCycle: 'h23' });
+    } catch {
+      f = null;
+    }
+    zoneClocks.set(key, f);
+  }
+  return f ? f.format(t) : '';
+}
+
+/** A zone as a newsroom says it: "America/New_York" reads "New York" (the IANA name's city part). */
+export function zoneCity(zone: string): string {
+  return (zone.split('/').pop() ?? zone).replace(/_/g, ' ');
+}

@@ -1,6 +1,6 @@
 import type * as maplibregl from 'maplibre-gl';
 import { DEFAULT_HEAT_MAX, heatOf } from '../shared/heat.ts';
-import type { CountryStates, Mode, Snapshot } from '../shared/protocol.ts';
+import type { ChannelState, CountryStates, Mode, Snapshot } from '../shared/protocol.ts';
 import { MINUTE_MS } from '../shared/time.ts';
 import { HeatTween, type TweenStats } from './map/heat-tween.ts';
 import { bindHover } from './map/hover.ts';
@@ -35,6 +35,10 @@ declare global {
       mode(): Mode;
       playing(): boolean;
       speed(): number;
+      /** The named channel shown (kiosk screens); the main page never follows one. */
+      channel(): ChannelState | undefined;
+      /** Server clock minus this page's, in ms. */
+      clockOffset(): number;
     };
   }
 }
@@ -246,4 +250,6 @@ window.outageMap = {
   mode: () => feed.snapshot()?.mode ?? 'live',
   playing: () => feed.snapshot()?.clock.playing ?? true,
   speed: () => feed.snapshot()?.clock.speed ?? 1,
+  channel: () => feed.snapshot()?.channel,
+  clockOffset: () => feed.serverNow() - Date.now(),
 };

@@ -90,8 +90,12 @@ export class Channels {
     const running = this.running.get(name);
     if (!running) throw new HttpError(404, `no channel "${name}"`);
     for (const room of socket.rooms) if (room.startsWith('channel:')) socket.leave(room);
-    const snapshot = await this.refresh(running);
+    let snapshot = await this.refresh(running);
     socket.join(channelRoom(name));
+    // A producer's change that landed while the store was read went to the room without this
+    // socket: answer with the state as it is now that the socket hears every later change.
+    const latest = this.running.get(name);
+    if (latest && latest.state.version !== snapshot.channel?.version) snapshot = await this.refresh(latest);
     return snapshot;
   }
 

@@ -8,6 +8,15 @@ export const TWEEN_MS = 700;
 // Keeps the stats a rolling picture of recent work rather than of the whole session.
 const STATS_WINDOW = 600;
 
+/**
+ * Broadcast-safe rate limit in heat units per second. On the steepest part of the ramp (inferno's
+ * orange-to-yellow, either theme) 0.045 heat is already a 10% step in relative luminance, which is
+ * what WCAG 2.3.1 counts as half a flash. At 0.25/s such a step takes at least 0.18 s, an opposing
+ * pair at least 0.36 s: fewer than three flashes in any second, whatever the frames do. It also
+ * bounds reversals of 0.1 heat to 2.5 per second. A full 0-to-1 change takes 4 s on a screen.
+ */
+export const BROADCAST_SAFE_RATE = 0.25;
+
 export interface TweenStats {
   /** Animation ticks since the page loaded. */
   ticks: number;
@@ -21,10 +30,30 @@ interface Motion {
   from: number;
   to: number;
   start: number;
+  /** Last value drawn and when (only the rate limit needs them). */
+  drawn: number;
+  at: number;
 }
 
 /** Writes one country's heat; the map adapter turns it into `setFeatureState`. */
 export type HeatWriter = (code: string, heat: number) => void;
+
+/** Where ticks come from: the page uses requestAnimationFrame; tests drive synthetic timestamps. */
+export interface FrameSource {
+  request(tick: (now: number) => void): void;
+  now(): number;
+}
+
+export interface HeatTweenOptions {
+  /** Most heat a drawn value may change per second; unset, only the easing applies (the main page). */
+  maxRatePerSecond?: number;
+  frames?: FrameSource;
+}
+
+const animationFrames: FrameSource = {
+  request: (tick) => requestAnimationFrame(tick),
+  now: () => performance.now(),
+};
 
 function easeInOutCubic(x: number): number {
   return x < 0.5 ? 4 * x * x * x : 1 - (-2 * x + 2) ** 3 / 2;
@@ -33,18 +62,28 @@ function easeInOutCubic(x: number): number {
 export class HeatTween {
   private readonly values = new Map<string, number>();
   private readonly moving = new Map<string, Motion>();
-  private frame = 0;
+  private scheduled = false;
   private ticks = 0;
   private readonly durations: number[] = [];
   private writer: HeatWriter | undefined;
+  private readonly maxRate: number;
+  private readonly frames: FrameSource;
+
+  constructor(options: HeatTweenOptions = {}) {
+    this.maxRate = options.maxRatePerSecond ?? Infinity;
+    this.frames = options.frames ?? animationFrames;
+  }
 
   /** Until a writer is attached (the map's source is ready), targets only accumulate. */
   attach(writer: HeatWriter): void {
     this.writer = writer;
     // Motions queued before the map was ready would finish in their first tick; start them now so
     // the first snapshot fades in like any other change.
-    const now = performance.now();
-    for (const motion of this.moving.values()) motion.start = now;
+    const now = this.frames.now();
+    for (const motion of this.moving.values()) {
+      motion.start = now;
+      motion.at = now;
+    }
     for (const [code, value] of this.values) writer(code, value);
     this.schedule();
   }
@@ -56,12 +95,13 @@ export class HeatTween {
 
   /** Sets the targets of the given countries; others keep theirs. */
   setTargets(targets: Iterable<[string, number]>): void {
-    const now = performance.now();
+    const now = this.frames.now();
     for (const [code, to] of targets) {
       const motion = this.moving.get(code);
       if ((motion ? motion.to : this.value(code)) === to) continue;
       // Restarting from the drawn value keeps a retargeted country from jumping.
-      this.moving.set(code, { from: this.currentAt(code, now), to, start: now });
+      const from = this.currentAt(code, now);
+      this.moving.set(code, { from, to, start: now, drawn: from, at: now });
     }
     this.schedule();
   }
@@ -90,23 +130,31 @@ export class HeatTween {
     const m = this.moving.get(code);
     if (!m) return this.value(code);
     // rAF timestamps are the frame's start, which can precede a target set in the same frame.
-    const x = Math.min(1, Math.max(0, (now - m.start) / TWEEN_MS));
-    return m.from + (m.to - m.from) * easeInOutCubic(x);
+    const x = Math.max(0, (now - m.start) / TWEEN_MS);
+    // Exactly `to` at the end (from + (to - from) can miss it by a rounding error).
+    const eased = x >= 1 ? m.to : m.from + (m.to - m.from) * easeInOutCubic(x);
+    return limitStep(m.drawn, eased, this.maxRate, now - m.at);
   }
 
   private schedule(): void {
-    if (this.frame === 0 && this.writer && this.moving.size > 0) {
-      this.frame = requestAnimationFrame((now) => this.tick(now));
+    if (!this.scheduled && this.writer && this.moving.size > 0) {
+      this.scheduled = true;
+      this.frames.request((now) => this.tick(now));
     }
   }
 
   private tick(now: number): void {
-    this.frame = 0;
+    this.scheduled = false;
     const writer = this.writer!;
     const began = performance.now();
     for (const [code, m] of this.moving) {
       const value = this.currentAt(code, now);
-      if (now - m.start >= TWEEN_MS) this.moving.delete(code);
+      // With a rate limit the eased curve can finish before the drawn value has caught up.
+      if (now - m.start >= TWEEN_MS && value === m.to) this.moving.delete(code);
+      else if (now > m.at) {
+        m.drawn = value;
+        m.at = now;
+      }
       this.values.set(code, value);
       writer(code, value);
     }
@@ -115,4 +163,14 @@ export class HeatTween {
     if (this.durations.length > STATS_WINDOW) this.durations.shift();
     this.schedule();
   }
+}
+
+/**
+ * Moves from `drawn` towards `desired`, by at most `maxRate` heat per second over `elapsedMs`.
+ * Pure so the broadcast-safe rule can be tested without a DOM.
+ */
+export function limitStep(drawn: number, desired: number, maxRate: number, elapsedMs: number): number {
+  if (maxRate === Infinity) return desired;
+  const room = (maxRate * Math.max(0, elapsedMs)) / 1000;
+  return Math.min(drawn + room, Math.max(drawn - room, desired));
 }

@@ -4,7 +4,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 // maplibre-gl 6 does not re-export its style types; they come from its own style-spec dependency.
 import type { ExpressionSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
-import { NO_REPORTS_COLOR, heatRampStops } from '../../shared/heat.ts';
+import { DARK_PALETTE, paletteStops, type MapPalette } from './palette.ts';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -14,27 +14,24 @@ export const MARKER_LAYER = 'country-markers';
 export const INTERACTIVE_LAYERS = [MARKER_LAYER, FILL_LAYER];
 
 /** Roughly the inhabited world: Antarctica left out, the Pacific east of the date line kept. */
-const WORLD: [[number, number], [number, number]] = [
+export const WORLD: [[number, number], [number, number]] = [
   [-170, -58],
   [190, 80],
 ];
-
-const OCEAN = '#0a1222';
 
 const heat: ExpressionSpecification = ['coalesce', ['feature-state', 'heat'], 0];
 const hovered: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false];
 
 const quietSmall = ['case', ['all', ['has', 'small'], ['<=', heat, 0]], 0, 1] as unknown as ExpressionSpecification;
 
-/** Fill by tweened heat: zero is the quiet no-reports slate, then the shared perceptual ramp. */
-const heatFill = [
-  'interpolate',
-  ['linear'],
-  heat,
-  0,
-  NO_REPORTS_COLOR,
-  ...heatRampStops().flat(),
-] as unknown as ExpressionSpecification;
+/** Fill by tweened heat: zero is the quiet no-reports colour, then the palette's perceptual ramp. */
+function heatFill(palette: MapPalette): ExpressionSpecification {
+  return ['interpolate', ['linear'], heat, 0, palette.quiet, ...paletteStops(palette).flat()] as unknown as ExpressionSpecification;
+}
+
+function markerRing(palette: MapPalette): ExpressionSpecification {
+  return ['case', hovered, palette.hoverLine, palette.markerRing];
+}
 
 /**
  * How much the chrome is scaled up from a laptop's 14 px root font (see style.css). Markers grow
@@ -49,7 +46,7 @@ function markerRadius(scale: number): ExpressionSpecification {
   return ['interpolate', ['linear'], ['zoom'], 1, 4 * scale, 4, 5 * scale, 7, 7 * scale];
 }
 
-function style(geoUrl: string, scale: number): StyleSpecification {
+function style(geoUrl: string, scale: number, palette: MapPalette): StyleSpecification {
   // No glyphs or sprite: the map must work with no network beyond our own server, so no text layers.
   return {
     version: 8,
@@ -57,13 +54,13 @@ function style(geoUrl: string, scale: number): StyleSpecification {
       [SOURCE_ID]: { type: 'geojson', data: geoUrl, promoteId: 'iso' },
     },
     layers: [
-      { id: 'ocean', type: 'background', paint: { 'background-color': OCEAN } },
+      { id: 'ocean', type: 'background', paint: { 'background-color': palette.ocean } },
       {
         id: FILL_LAYER,
         type: 'fill',
         source: SOURCE_ID,
         filter: ['!=', ['geometry-type'], 'Point'],
-        paint: { 'fill-color': heatFill, 'fill-antialias': true },
+        paint: { 'fill-color': heatFill(palette), 'fill-antialias': true },
       },
       {
         id: 'country-borders',
@@ -71,7 +68,7 @@ function style(geoUrl: string, scale: number): StyleSpecification {
         source: SOURCE_ID,
         filter: ['!=', ['geometry-type'], 'Point'],
         paint: {
-          'line-color': '#0d1628',
+          'line-color': palette.border,
           'line-width': ['interpolate', ['linear'], ['zoom'], 0, 0.4, 4, 1, 8, 1.6],
         },
       },
@@ -81,7 +78,7 @@ function style(geoUrl: string, scale: number): StyleSpecification {
         source: SOURCE_ID,
         filter: ['!=', ['geometry-type'], 'Point'],
         paint: {
-          'line-color': '#eef3ff',
+          'line-color': palette.hoverLine,
           'line-width': 1.5,
           'line-opacity': ['case', hovered, 1, 0],
         },
@@ -92,10 +89,10 @@ function style(geoUrl: string, scale: number): StyleSpecification {
         source: SOURCE_ID,
         filter: ['==', ['geometry-type'], 'Point'],
         paint: {
-          'circle-color': heatFill,
+          'circle-color': heatFill(palette),
           'circle-radius': markerRadius(scale),
           // The light ring keeps a marker visible on the ocean even with the no-reports fill.
-          'circle-stroke-color': ['case', hovered, '#ffffff', 'rgba(205, 218, 240, 0.65)'],
+          'circle-stroke-color': markerRing(palette),
           'circle-stroke-width': ['case', hovered, 2, 1],
           // A marker beside a tiny shape (Singapore) only shows while the country has reports.
           'circle-opacity': quietSmall,
@@ -113,15 +110,26 @@ export interface MapPadding {
   left: number;
 }
 
+export interface MapOptions {
+  /** Colours (default: the dark theme); `applyPalette` switches them later. */
+  palette?: MapPalette;
+  /** False for kiosks and embeds: no pan, zoom or keyboard, the camera is ours alone. */
+  interactive?: boolean;
+  /** Refit the world on resize until the viewer moves the map (default true); a screen that
+   * steers its own camera refits itself. */
+  fitWorldOnResize?: boolean;
+}
+
 /**
  * The map: country shapes from our own `/api/geo` (loaded by the worker), no tiles, rotation off.
  * `padding()` tells it how much chrome covers each edge so the world fits in the visible part.
  */
-export function createMap(container: HTMLElement, padding: () => MapPadding): maplibregl.Map {
+export function createMap(container: HTMLElement, padding: () => MapPadding, options: MapOptions = {}): maplibregl.Map {
   let scale = chromeScale();
   const map = new maplibregl.Map({
     container,
-    style: style(new URL('/api/geo', location.href).href, scale),
+    style: style(new URL('/api/geo', location.href).href, scale, options.palette ?? DARK_PALETTE),
+    interactive: options.interactive ?? true,
     bounds: WORLD,
     fitBoundsOptions: { padding: padding() },
     renderWorldCopies: true,
@@ -151,7 +159,7 @@ export function createMap(container: HTMLElement, padding: () => MapPadding): ma
     if ((e as { originalEvent?: Event }).originalEvent) userMoved = true;
   });
   map.on('resize', () => {
-    if (!userMoved) map.fitBounds(WORLD, { padding: padding(), animate: false });
+    if (!userMoved && options.fitWorldOnResize !== false) map.fitBounds(WORLD, { padding: padding(), animate: false });
     const next = chromeScale();
     if (next !== scale && map.getLayer(MARKER_LAYER)) {
       scale = next;
@@ -165,6 +173,16 @@ export function createMap(container: HTMLElement, padding: () => MapPadding): ma
 export function whenMapReady(map: maplibregl.Map, ready: () => void): void {
   if (map.loaded()) ready();
   else map.once('load', ready);
+}
+
+/** Recolours a loaded map for another theme (the layers stay, so feature-state heat is kept). */
+export function applyPalette(map: maplibregl.Map, palette: MapPalette): void {
+  map.setPaintProperty('ocean', 'background-color', palette.ocean);
+  map.setPaintProperty(FILL_LAYER, 'fill-color', heatFill(palette));
+  map.setPaintProperty('country-borders', 'line-color', palette.border);
+  map.setPaintProperty('country-hover', 'line-color', palette.hoverLine);
+  map.setPaintProperty(MARKER_LAYER, 'circle-color', heatFill(palette));
+  map.setPaintProperty(MARKER_LAYER, 'circle-stroke-color', markerRing(palette));
 }
 
 export function setHeat(map: maplibregl.Map, code: string, heat: number): void {

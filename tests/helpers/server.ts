@@ -30,6 +30,8 @@ export interface StartOptions {
   dataDir?: string;
   /** Load the bundled Twitter and Rogers replays, as `npm start` does. */
   bundled?: boolean;
+  /** A fixed port (a restart that clients must find again); a free one otherwise. */
+  port?: number;
   /** A store opened by the caller (benchmarks); the caller closes it. */
   store?: HistoryStore & ChannelStore;
 }
@@ -52,7 +54,7 @@ export async function startServer(overrides: Parameters<typeof loadConfig>[2] = 
   });
   await app.start();
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve) => app.httpServer.listen(0, host, resolve));
+  await new Promise<void>((resolve) => app.httpServer.listen(options.port ?? 0, host, resolve));
   const { port } = app.httpServer.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {

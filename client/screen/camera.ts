@@ -1,0 +1,127 @@
+import type * as maplibregl from 'maplibre-gl';
+import type { Camera, CountryStates } from '../../shared/protocol.ts';
+import { unionBounds, type Bounds } from '../map/bounds.ts';
+import { WORLD, type MapPadding } from '../map/map.ts';
+import { hottest } from './counters.ts';
+
+/** A slow move reads as deliberate on air; a fast one looks like a glitch. */
+const MOVE_MS = 5_000;
+/** The camera settles at least this long before it moves again, however the ranking churns. */
+const SETTLE_MS = 10_000;
+const TOP_N = 5;
+/** One small country alone (Singapore) must not fill the screen: this close, at most. */
+const AUTO_MAX_ZOOM = 4.5;
+/** A new box whose edges all lie within this share of the current one's size is not worth a move. */
+const NEAR_SHARE = 0.08;
+/** The chrome may cover at most this share of each dimension, or MapLibre cannot fit at all. */
+const MAX_COVER = 0.7;
+
+const WORLD_BOX: Bounds = [WORLD[0][0], WORLD[0][1], WORLD[1][0], WORLD[1][1]];
+
+function near(a: Bounds, b: Bounds): boolean {
+  const w = (a[2] - a[0]) * NEAR_SHARE;
+  const h = (a[3] - a[1]) * NEAR_SHARE;
+  return Math.abs(a[0] - b[0]) <= w && Math.abs(a[2] - b[2]) <= w && Math.abs(a[1] - b[1]) <= h && Math.abs(a[3] - b[3]) <= h;
+}
+
+function fitPadding(p: MapPadding, width: number, height: number): MapPadding {
+  const sx = Math.min(1, (width * MAX_COVER) / Math.max(1, p.left + p.right));
+  const sy = Math.min(1, (height * MAX_COVER) / Math.max(1, p.top + p.bottom));
+  return { top: p.top * sy, bottom: p.bottom * sy, left: p.left * sx, right: p.right * sx };
+}
+
+/**
+ * The screen's camera. `auto` frames the hottest countries, moving only when the set of the top
+ * five changes (not their order), at most every ten seconds, and not for a change too small to
+ * see; with nothing reported it shows the world. `fixed` holds the producer's box.
+ */
+export class ScreenCamera {
+  private camera: Camera = { mode: 'auto' };
+  private countries: Map<string, Bounds> | undefined;
+  private wanted: string[] = [];
+  private framedKey: string | undefined;
+  private target: Bounds | undefined;
+  private lastMove = -Infinity;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly map: maplibregl.Map,
+    private readonly padding: () => MapPadding,
+  ) {}
+
+  /** Country boxes arrive once the shapes are loaded; until then only the world can be shown. */
+  setCountryBounds(countries: Map<string, Bounds>): void {
+    this.countries = countries;
+    this.framedKey = undefined;
+    this.consider();
+  }
+
+  setCamera(camera: Camera): void {
+    if (JSON.stringify(camera) === JSON.stringify(this.camera)) return;
+    this.camera = camera;
+    this.clearTimer();
+    this.framedKey = undefined;
+    if (camera.mode === 'fixed') this.fit(camera.bounds, true, true);
+    else this.consider(true);
+  }
+
+  /** Called with every new state; cheap when the top set is unchanged. */
+  follow(states: CountryStates): void {
+    this.wanted = hottest(states, TOP_N)
+      .map(([code]) => code)
+      .sort();
+    this.consider();
+  }
+
+  /** After a resize the same box is fitted again at once (a kiosk's screen changed, not the story). */
+  resize(): void {
+    if (this.target) this.fit(this.target, false, true);
+  }
+
+  private consider(now = false): void {
+    if (this.camera.mode !== 'auto' || !this.countries) return;
+    const key = this.wanted.join(',');
+    if (key === this.framedKey) return;
+    const wait = this.lastMove + SETTLE_MS - performance.now();
+    if (wait > 0 && !now) {
+      // One pending check at most; it looks at whatever the top set is by then.
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.consider();
+      }, wait);
+      return;
+    }
+    this.framedKey = key;
+    const boxes = this.wanted.map((code) => this.countries!.get(code)).filter((b): b is Bounds => b !== undefined);
+    this.fit(unionBounds(boxes) ?? WORLD_BOX, true);
+  }
+
+  private fit(box: Bounds, animate: boolean, force = false): void {
+    if (!force && this.target && near(this.target, box)) return;
+    // The first framing is a cut, not a move: a screen that just (re)loaded should be right at once.
+    const duration = animate && this.target ? MOVE_MS : 0;
+    this.target = box;
+    this.lastMove = performance.now();
+    const canvas = this.map.getContainer();
+    // The world fills the frame with the chrome over its edges (a 16:9 screen shows it whole at
+    // full width); fitted inside the chrome instead it would shrink and repeat sideways.
+    const padding = box === WORLD_BOX ? { top: 0, right: 0, bottom: 0, left: 0 } : this.padding();
+    this.map.fitBounds(
+      [
+        [box[0], box[1]],
+        [box[2], box[3]],
+      ],
+      {
+        padding: fitPadding(padding, canvas.clientWidth, canvas.clientHeight),
+        duration,
+        // Never `undefined`: MapLibre would take it over its own maximum and compute NaN.
+        maxZoom: this.camera.mode === 'auto' ? AUTO_MAX_ZOOM : this.map.getMaxZoom(),
+      },
+    );
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

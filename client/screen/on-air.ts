@@ -1,0 +1,74 @@
+import type { Snapshot } from '../../shared/protocol.ts';
+import { formatUtcDate, formatZoneTime, zoneCity } from '../format.ts';
+
+const DAY_MS = 86_400_000;
+const speedFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
+export interface OnAirInput {
+  snapshot: Snapshot | undefined;
+  dataTime: number;
+  timeZone: string;
+  now: number;
+}
+
+/** The badge's label and the line beside it, e.g. REPLAY and "29 Dec 2022 00:45 UTC · 19:45 New York · 60×". */
+export function onAirText({ snapshot, dataTime, timeZone, now }: OnAirInput): { badge: string; state: string; line: string } {
+  if (!snapshot) return { badge: '', state: 'none', line: '' };
+  const { clock, mode } = snapshot;
+  // Seconds only when they pass at the pace of a wall clock; at 60× they would be a blur on air.
+  const seconds = clock.playing ? clock.speed <= 2 : dataTime % 60_000 !== 0;
+  const parts: string[] = [];
+  // The date matters for a replay or any data that is not from today.
+  const date = mode === 'replay' || Math.abs(now - dataTime) > DAY_MS / 2 ? `${formatUtcDate(dataTime)} ` : '';
+  parts.push(`${date}${formatZoneTime(dataTime, 'UTC', seconds)} UTC`);
+  if (timeZone !== 'UTC') {
+    const local = formatZoneTime(dataTime, timeZone);
+    if (local) parts.push(`${local} ${zoneCity(timeZone)}`);
+  }
+  if (mode === 'replay' && !clock.playing) parts.push('paused');
+  else if (clock.speed !== 1) parts.push(`${speedFormat.format(clock.speed)}×`);
+  // Data a simulator drives must never pass for real reports.
+  const badge = clock.simulated ? 'Simulated' : mode === 'replay' ? 'Replay' : 'Live';
+  return { badge, state: clock.simulated ? 'simulated' : mode, line: parts.join(' · ') };
+}
+
+/**
+ * The LIVE / REPLAY badge with the data time, redrawn every animation frame (the DOM is written
+ * only when the text changes) so screens of a channel tick over together.
+ */
+export class OnAir {
+  private readonly badge: HTMLElement;
+  private readonly line: HTMLTimeElement;
+  private frame = 0;
+  private shown = '';
+
+  constructor(
+    root: HTMLElement,
+    private readonly input: () => OnAirInput,
+  ) {
+    root.innerHTML = '<span class="onair-badge"><span class="onair-dot" aria-hidden="true"></span><span class="onair-label"></span></span><time class="onair-time"></time>';
+    this.badge = root.querySelector('.onair-badge')!;
+    this.line = root.querySelector<HTMLTimeElement>('.onair-time')!;
+  }
+
+  start(): void {
+    const loop = () => {
+      this.render();
+      this.frame = requestAnimationFrame(loop);
+    };
+    if (!this.frame) loop();
+  }
+
+  render(): void {
+    const input = this.input();
+    const text = onAirText(input);
+    const key = `${text.state}|${text.badge}|${text.line}`;
+    if (key === this.shown) return;
+    this.shown = key;
+    this.badge.dataset.state = text.state;
+    this.badge.hidden = !text.badge;
+    this.badge.querySelector('.onair-label')!.textContent = text.badge;
+    this.line.textContent = text.line;
+    if (input.snapshot) this.line.dateTime = new Date(input.dataTime).toISOString();
+  }
+}

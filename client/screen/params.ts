@@ -1,0 +1,39 @@
+import type { Theme } from '../../shared/protocol.ts';
+import type { FollowTarget } from '../channel-feed.ts';
+
+/** What the address asks of a kiosk screen; a channel's own settings win over these once known. */
+export interface ScreenParams {
+  target: FollowTarget | undefined;
+  headline: string;
+  theme: Theme;
+  /** The newsroom's IANA zone, shown beside UTC. */
+  timeZone: string;
+}
+
+/** Whether Intl knows the zone (an unknown one throws), so a typo falls back to UTC, not a blank. */
+export function validZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readScreenParams(search: string): ScreenParams {
+  const q = new URLSearchParams(search);
+  const channel = q.get('channel')?.trim();
+  const service = q.get('service')?.trim();
+  const tz = q.get('tz')?.trim() ?? '';
+  return {
+    target: channel ? { channel } : service ? { service } : undefined,
+    headline: q.get('headline')?.trim() ?? '',
+    theme: q.get('theme') === 'light' ? 'light' : 'dark',
+    timeZone: tz && validZone(tz) ? tz : 'UTC',
+  };
+}
+
+/** A service id as a name on air: "twitter" reads "Twitter" (ids are lower-case slugs). */
+export function serviceTitle(service: string): string {
+  return service.charAt(0).toUpperCase() + service.slice(1);
+}
