@@ -57,6 +57,7 @@ if (only === 'soak') {
   lines.push(
     `| soak ${soak.minutes} min at 3600x (${soak.seeks} seeks, ${soak.blips} network blips): screen JS heap after GC, MB, end vs start | ${fmt(soak.pageHeapEndMb)} | ${fmt(soak.pageHeapStartMb)} | ${fmt(soak.pageHeapEndMb / soak.pageHeapStartMb, 2)} |`,
     `| same: server heap, MB, end vs start | ${fmt(soak.serverHeapEndMb)} | ${fmt(soak.serverHeapStartMb)} | ${fmt(soak.serverHeapEndMb / soak.serverHeapStartMb, 2)} |`,
+    `| same: screen JS heap every 2 min, MB | ${soak.pageHeapSamplesMb.map((v) => fmt(v)).join(' / ')} | | |`,
   );
 }
 

@@ -16,6 +16,8 @@ export interface SoakBench {
   pageHeapEndMb: number;
   serverHeapStartMb: number;
   serverHeapEndMb: number;
+  /** Screen heap after GC every couple of minutes: a leak climbs, noise does not. */
+  pageHeapSamplesMb: number[];
 }
 
 const TOKEN = 'soak-producer-token-0001';
@@ -54,6 +56,7 @@ export async function benchSoak(minutes = 10): Promise<SoakBench> {
     const end = Date.now() + minutes * 60_000;
     let seeks = 0;
     let blips = 0;
+    const pageHeapSamplesMb = [pageHeapStartMb];
     while (Date.now() < end) {
       await page.waitForTimeout(20_000);
       await seekTo(start);
@@ -63,11 +66,14 @@ export async function benchSoak(minutes = 10): Promise<SoakBench> {
         server.app.io.disconnectSockets(true);
         blips++;
       }
+      if (seeks % 6 === 0) pageHeapSamplesMb.push(await pageHeap());
       process.stderr.write(`\r  soak: ${seeks} seeks, ${blips} blips, ${Math.round((end - Date.now()) / 1000)} s left   `);
     }
     process.stderr.write('\n');
     await page.waitForTimeout(5_000);
-    return { minutes, seeks, blips, pageHeapStartMb, pageHeapEndMb: await pageHeap(), serverHeapStartMb, serverHeapEndMb: serverHeap() };
+    const pageHeapEndMb = await pageHeap();
+    pageHeapSamplesMb.push(pageHeapEndMb);
+    return { minutes, seeks, blips, pageHeapStartMb, pageHeapEndMb, serverHeapStartMb, serverHeapEndMb: serverHeap(), pageHeapSamplesMb };
   } finally {
     await browser.close();
     await server.close();

@@ -5,6 +5,7 @@ import { MINUTE_MS } from '../shared/time.ts';
 import { HeatTween, type TweenStats } from './map/heat-tween.ts';
 import { bindHover } from './map/hover.ts';
 import { createMap, setHeat, whenMapReady, type MapPadding } from './map/map.ts';
+import { DARK_PALETTE } from './map/palette.ts';
 import { Playback } from './replay.ts';
 import { Feed } from './socket.ts';
 import { chooseRange, outside } from './timeline-range.ts';
@@ -92,7 +93,7 @@ const feed = new Feed({
     tween.setTargets(targets);
     status.clock(snapshot.clock);
     status.mode(snapshot.mode);
-    legend.update(heatMax, windowMinutes);
+    legend.update(DARK_PALETTE, heatMax, windowMinutes);
     source.textContent = `${snapshot.mode === 'replay' ? 'Stored reports' : 'User reports'} · ${windowMinutes}-minute window · Shapes: Natural Earth`;
     playback.confirm(snapshot);
     render(states);
@@ -221,7 +222,7 @@ if (requested.service) {
 }
 void loadServices();
 new DataClock(byId('clock'), () => playback.dataTime()).start();
-legend.update(heatMax, windowMinutes);
+legend.update(DARK_PALETTE, heatMax, windowMinutes);
 // Created once the chrome is built, so the first fit already knows how much the dock covers.
 const map = createMap(byId('map'), padding);
 // Panels change height as data arrives (the top list fills, the controls wrap); a map resize

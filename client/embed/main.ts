@@ -7,7 +7,7 @@ import { createMap, setHeat, whenMapReady, type MapPadding } from '../map/map.ts
 import { paletteFor } from '../map/palette.ts';
 import { hottest } from '../screen/counters.ts';
 import { readScreenParams, serviceTitle } from '../screen/params.ts';
-import { PaletteLegend } from '../ui/palette-legend.ts';
+import { Legend } from '../ui/legend.ts';
 import './embed.css';
 
 /*
@@ -35,7 +35,7 @@ detail.textContent = service ? 'Loading…' : 'Add ?service=NAME to the embed ad
 
 let heatMax = DEFAULT_HEAT_MAX;
 let windowMinutes = 15;
-const legend = new PaletteLegend(document.getElementById('legend')!);
+const legend = new Legend(document.getElementById('legend')!);
 legend.update(palette, heatMax, windowMinutes);
 // Rate-limited like the screens: an embed also plays unattended in front of readers.
 const tween = new HeatTween({ maxRatePerSecond: BROADCAST_SAFE_RATE });

@@ -9,7 +9,7 @@ import { BROADCAST_SAFE_RATE, HeatTween } from '../map/heat-tween.ts';
 import { applyPalette, createMap, setHeat, SOURCE_ID, whenMapReady, type MapPadding } from '../map/map.ts';
 import { paletteFor } from '../map/palette.ts';
 import { TrendTracker } from '../trend.ts';
-import { PaletteLegend } from '../ui/palette-legend.ts';
+import { Legend } from '../ui/legend.ts';
 import { ScreenCamera } from './camera.ts';
 import { Counters } from './counters.ts';
 import { OnAir } from './on-air.ts';
@@ -56,7 +56,7 @@ let trendFrom = 0;
 const tween = new HeatTween({ maxRatePerSecond: BROADCAST_SAFE_RATE });
 const trends = new TrendTracker();
 const counters = new Counters(counterPanel, COUNTERS);
-const legend = new PaletteLegend(byId('legend'));
+const legend = new Legend(byId('legend'));
 const map = createMap(byId('map'), padding, { palette, interactive: false, fitWorldOnResize: false });
 const camera = new ScreenCamera(map, padding);
 

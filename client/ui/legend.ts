@@ -1,17 +1,20 @@
-import { NO_REPORTS_COLOR, heatOf, heatRampStops, legendTicks } from '../../shared/heat.ts';
+import { heatOf, legendTicks } from '../../shared/heat.ts';
 import { formatCompact, formatCount } from '../format.ts';
+import { paletteStops, type MapPalette } from '../map/palette.ts';
 
 /**
- * The colour key: the same ramp as the map, with ticks at real counts placed on the log scale, and
- * a separate swatch for "no reports" so the quiet colour is never read as a small number.
+ * The colour key: the map's ramp for the current theme, ticks at real counts placed on the log
+ * scale, and a separate "0" swatch so the quiet colour is never read as a small number. Sized by
+ * its container's font, so the kiosk screen can scale it for distance.
  */
 export class Legend {
   private readonly title: HTMLElement;
+  private readonly swatch: HTMLElement;
   private readonly bar: HTMLElement;
   private readonly ticks: HTMLElement;
-  private shown: string | undefined;
+  private shown = '';
 
-  constructor(private readonly root: HTMLElement) {
+  constructor(root: HTMLElement) {
     root.classList.add('legend');
     root.innerHTML = `
       <div class="legend-title"></div>
@@ -20,30 +23,30 @@ export class Legend {
         <div class="legend-ramp"><div class="legend-bar"></div><div class="legend-ticks"></div></div>
       </div>`;
     this.title = root.querySelector('.legend-title')!;
+    this.swatch = root.querySelector('.legend-swatch')!;
     this.bar = root.querySelector('.legend-bar')!;
     this.ticks = root.querySelector('.legend-ticks')!;
-    root.querySelector<HTMLElement>('.legend-swatch')!.style.background = NO_REPORTS_COLOR;
-    const stops = heatRampStops(24).map(([h, color]) => `${color} ${(h * 100).toFixed(1)}%`);
-    this.bar.style.background = `linear-gradient(to right, ${stops.join(', ')})`;
   }
 
-  update(heatMax: number, windowMinutes: number): void {
-    const key = `${heatMax}/${windowMinutes}`;
+  update(palette: MapPalette, heatMax: number, windowMinutes: number): void {
+    const key = `${palette.theme}/${heatMax}/${windowMinutes}`;
     if (key === this.shown) return;
     this.shown = key;
     this.title.textContent = `Reports in ${formatCount(windowMinutes)} min`;
-    this.root.title = `Log scale; ${formatCount(heatMax)} or more shows the hottest colour`;
+    this.swatch.style.background = palette.quiet;
+    const stops = paletteStops(palette, 24).map(([h, color]) => `${color} ${(h * 100).toFixed(1)}%`);
+    this.bar.style.background = `linear-gradient(to right, ${stops.join(', ')})`;
     const ticks = legendTicks(heatMax);
     // A max just above a power of ten would print on top of it; the scale's end must stay labelled.
     if (ticks.length > 2 && heatOf(ticks[ticks.length - 2]!, heatMax) > 0.9) ticks.splice(ticks.length - 2, 1);
-    const nodes = ticks.map((tick, i) => {
-      const el = document.createElement('span');
-      el.className = 'legend-tick';
-      el.style.left = `${heatOf(tick, heatMax) * 100}%`;
-      // Counts above the max share the hottest colour.
-      el.textContent = formatCompact(tick) + (i === ticks.length - 1 ? '+' : '');
-      return el;
-    });
-    this.ticks.replaceChildren(...nodes);
+    this.ticks.replaceChildren(
+      ...ticks.map((tick, i) => {
+        const el = document.createElement('span');
+        el.className = 'legend-tick';
+        el.style.left = `${heatOf(tick, heatMax) * 100}%`;
+        el.textContent = formatCompact(tick) + (i === ticks.length - 1 ? '+' : '');
+        return el;
+      }),
+    );
   }
 }

@@ -108,6 +108,15 @@ describe('newsroom screens in Chromium', () => {
     expect(embed.headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
     const home = await fetch(`${server.url}/`);
     expect(home.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const listed = await startServer({ embedOrigins: 'https://news.example, https://blog.example/path' }, { withClient: true });
+    try {
+      const allowed = await fetch(`${listed.url}/embed?service=twitter`);
+      expect(allowed.headers.get('content-security-policy')).toBe("frame-ancestors 'self' https://news.example https://blog.example");
+      expect(allowed.headers.get('x-frame-options')).toBeNull();
+      expect((await fetch(`${listed.url}/screen`)).headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
+    } finally {
+      await listed.close();
+    }
   });
 
   it('renders the screen legibly at 1080p and 4K', async () => {
