@@ -56,7 +56,7 @@ export function createApplication(deps: AppDeps): Application {
   const frames = new FrameSource(store, config);
   const metrics = createMetrics(deps.processMetrics ?? false);
   const clocks = new Clocks(now);
-  const dedupe = new Dedupe(config.dedupeMinutes * 60_000);
+  const dedupe = new Dedupe(config.dedupeMinutes * 60_000, config.reportsPerAddress);
 
   const app = express();
   const httpServer = createServer(app);

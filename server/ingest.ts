@@ -34,10 +34,15 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
     const country = countryOf(req.get.bind(req), config.countryHeader, report.country);
     const at = now();
     const person = req.ip ?? req.socket.remoteAddress ?? '';
-    if (!dedupe.firstReport(person, req.get('user-agent') ?? '', report.service, at)) {
+    const verdict = dedupe.check(person, req.get('user-agent') ?? '', report.service, at);
+    if (verdict === 'duplicate') {
       metrics.reports.inc({ service: report.service, result: 'duplicate' });
       res.status(200).json({ ok: true, data: { counted: false, reason: 'already counted within the dedupe window' } });
       return;
+    }
+    if (verdict === 'limited') {
+      metrics.reports.inc({ service: report.service, result: 'limited' });
+      throw new HttpError(429, `too many reports for "${report.service}" from this address; try again in ${config.dedupeMinutes} minutes`);
     }
     const minute = minuteOf(at);
     await commit(store.add([{ service: report.service, country, minute, count: 1 }]));

@@ -11,7 +11,7 @@ export function createMetrics(withProcessMetrics: boolean) {
     registry,
     reports: new Counter({
       name: 'outage_reports_total',
-      help: 'Public reports received, by result (counted, duplicate)',
+      help: 'Public reports received, by result (counted, duplicate, limited)',
       labelNames: ['service', 'result'] as const,
       registers,
     }),

@@ -31,6 +31,19 @@ describe('POST /api/reports', () => {
     expect((await live('youtube')).countries.JP.count).toBe(1);
   });
 
+  it('counts at most REPORTS_PER_ADDRESS people behind one address, answering 429 beyond', async () => {
+    server = await startServer({ reportsPerAddress: 2 });
+    const send = (ua: string, service = 'twitter') => postJson(`${server!.url}/api/reports`, { service, country: 'DE' }, { 'user-agent': ua });
+    expect((await send('a')).status).toBe(201);
+    expect((await send('b')).status).toBe(201);
+    const third = await send('c');
+    expect(third.status).toBe(429);
+    expect(third.body.error).toMatch(/^too many reports for "twitter" from this address/);
+    expect((await send('a')).body.data.counted).toBe(false);
+    expect((await send('c', 'youtube')).status).toBe(201);
+    expect((await live('twitter')).countries.DE.count).toBe(2);
+  });
+
   it('takes the country from the trusted header over the body', async () => {
     server = await startServer({ countryHeader: 'CF-IPCountry' });
     const res = await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'US' }, { 'cf-ipcountry': 'GB' });
