@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { applyChanges } from '../shared/frame.ts';
+import { dataTimeAt } from '../shared/time.ts';
 import {
   decodeFrame,
   type ChannelState,
@@ -131,7 +132,7 @@ export class ChannelFeed {
     const { clock } = snapshot;
     if (!clock.playing) return clock.t;
     const now = this.serverNow();
-    const t = clock.t + (now - clock.at) * clock.speed;
+    const t = dataTimeAt(clock, now);
     // The server pauses a replay at the present (with a `channel` event); never run past it first.
     return snapshot.mode === 'replay' ? Math.min(t, now) : t;
   }

@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { applyChanges } from '../shared/frame.ts';
+import { dataTimeAt } from '../shared/time.ts';
 import {
   decodeFrame,
   type ClientToServerEvents,
@@ -134,7 +135,7 @@ export class Feed {
     if (!clock.playing) return Math.max(clock.t, this.lastT);
     const serverNow = this.serverNow();
     // Never show a time behind the newest frame: the estimate may lag by the network latency.
-    const t = Math.max(clock.t + (serverNow - clock.at) * clock.speed, this.lastT);
+    const t = Math.max(dataTimeAt(clock, serverNow), this.lastT);
     // A replay stops at the live edge (the server says so with `clock`; this avoids overshooting first).
     return this.current!.mode === 'replay' ? Math.min(t, serverNow) : t;
   }

@@ -10,6 +10,7 @@ import {
   type Snapshot,
 } from '../shared/protocol.ts';
 import type { ParsedChannelUpdate } from '../shared/schemas.ts';
+import { dataTimeAt } from '../shared/time.ts';
 import type { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
 import { HttpError } from './errors.ts';
@@ -173,8 +174,7 @@ export class Channels {
   }
 
   private position(state: ChannelState): number {
-    if (state.mode === 'live') return this.clocks.now(state.service);
-    return state.playing ? state.t + (this.now() - state.at) * state.speed : state.t;
+    return state.mode === 'live' ? this.clocks.now(state.service) : dataTimeAt(state, this.now());
   }
 
   private async refresh(running: Running): Promise<Snapshot> {

@@ -31,12 +31,15 @@ export function heatColor(h: number): string {
   return interpolateInferno(RAMP_FROM + (RAMP_TO - RAMP_FROM) * Math.min(1, h));
 }
 
-/** `[heat, colour]` stops across (0, 1], for a MapLibre `interpolate` expression or a CSS gradient. */
-export function heatRampStops(steps = 16): Array<[number, string]> {
+/**
+ * `[heat, colour]` stops across (0, 1] of a ramp (by default the dark theme's), for a MapLibre
+ * `interpolate` expression or a CSS gradient.
+ */
+export function rampStops(colorOf: (h: number) => string = heatColor, steps = 16): Array<[number, string]> {
   const stops: Array<[number, string]> = [];
   for (let i = 0; i <= steps; i++) {
     const h = Math.max(i / steps, 1e-3);
-    stops.push([h, heatColor(h)]);
+    stops.push([h, colorOf(h)]);
   }
   return stops;
 }

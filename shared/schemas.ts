@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isCountryCode } from './countries.ts';
 import { MODES, PROBLEMS, THEMES } from './protocol.ts';
+import { isTimeZone } from './time.ts';
 
 export const serviceId = z
   .string({ error: 'must be a string' })
@@ -93,15 +94,6 @@ export function describeIssues(error: z.ZodError, root = ''): string[] {
 export const channelName = z
   .string({ error: 'must be a string' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be 1-64 letters, digits or dashes, e.g. "wall-1"');
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const longitude = z.number().min(-360).max(360);
 const latitude = z.number().min(-85).max(85);

@@ -18,3 +18,27 @@ export function windowMinutes(t: number, windowLength: number): { from: number; 
   const to = minuteOf(t);
   return { from: to - windowLength + 1, to };
 }
+
+/** A playhead stamped with the wall time `at` it was read at (a ClockState or a ChannelState). */
+export interface Playhead {
+  t: number;
+  at: number;
+  speed: number;
+  playing: boolean;
+}
+
+/** The playhead's data time at wall time `now`: it advances at `speed` while playing. */
+export function dataTimeAt(p: Playhead, now: number): number {
+  return p.playing ? p.t + (now - p.at) * p.speed : p.t;
+}
+
+/** True when the runtime's IANA database knows `zone` ("Europe/London"). */
+export function isTimeZone(zone: string): boolean {
+  if (!zone) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

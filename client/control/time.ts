@@ -1,12 +1,14 @@
 import type { ChannelState } from '../../shared/protocol.ts';
+import { dataTimeAt } from '../../shared/time.ts';
+
+export { isTimeZone } from '../../shared/time.ts';
 
 /**
- * The channel's data time at `now`: the server stamps `t` at its wall time `at` and the playhead
- * advances at `speed` while playing. The producer's laptop and the server are usually on one clock
+ * The channel's data time at `now`. The producer's laptop and the server are usually on one clock
  * (NTP), so no offset estimate is made here; screens do their own.
  */
 export function dataTimeOf(state: ChannelState, now = Date.now()): number {
-  return state.playing ? state.t + (now - state.at) * state.speed : state.t;
+  return dataTimeAt(state, now);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -27,16 +29,6 @@ export function fromUtcInputValue(value: string): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-/** True when the browser's IANA database knows `zone` (what the server's check also uses). */
-export function isTimeZone(zone: string): boolean {
-  if (!zone) return false;
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Zones newsrooms ask for most; the input takes any other IANA name too. */
 export const COMMON_ZONES = [

@@ -1,5 +1,5 @@
 import { interpolateInferno } from 'd3-scale-chromatic';
-import { NO_REPORTS_COLOR, heatColor } from '../../shared/heat.ts';
+import { NO_REPORTS_COLOR, heatColor, rampStops } from '../../shared/heat.ts';
 import type { Theme } from '../../shared/protocol.ts';
 
 /** The map's colours for one theme: ground, borders, and heat in (0, 1] to a colour. */
@@ -47,12 +47,7 @@ export function paletteFor(theme: Theme | undefined): MapPalette {
   return theme === 'light' ? LIGHT_PALETTE : DARK_PALETTE;
 }
 
-/** `[heat, colour]` stops across (0, 1], for a MapLibre `interpolate` expression or a CSS gradient. */
+/** The theme's heat ramp as `[heat, colour]` stops. */
 export function paletteStops(palette: MapPalette, steps = 16): Array<[number, string]> {
-  const stops: Array<[number, string]> = [];
-  for (let i = 0; i <= steps; i++) {
-    const h = Math.max(i / steps, 1e-3);
-    stops.push([h, palette.heat(h)]);
-  }
-  return stops;
+  return rampStops(palette.heat, steps);
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureClientBuilt } from '../../server/client-build.ts';
 import { heatColor } from '../../shared/heat.ts';
-import { colourAt, colourDistance, launchBrowser, waitForMap, type Browser } from '../helpers/browser.ts';
+import { hexToRgb, colourAt, colourDistance, launchBrowser, waitForMap, type Browser } from '../helpers/browser.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 
 let server: RunningServer;
@@ -23,10 +23,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
-
-function hexToRgb(hex: string): [number, number, number] {
-  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
-}
 
 describe('replay link in Chromium', () => {
   it('opens a shared link on the same paused frame, and space plays it on', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelState, Incident, Snapshot } from '../../shared/protocol.ts';
+import { dataTimeAt } from '../../shared/time.ts';
 import { connectClient, startServer, tempDataDir, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
 const TOKEN = 'producer-token-for-tests';
@@ -31,9 +32,8 @@ function screen(server: RunningServer): TestSocket {
 }
 
 /** The data time a screen derives from a snapshot's server-timestamped clock, at server time `now`. */
-function dataTimeAt(snapshot: Snapshot, now: number): number {
-  const { clock } = snapshot;
-  return clock.playing ? clock.t + (now - clock.at) * clock.speed : clock.t;
+function screenTime(snapshot: Snapshot, now: number): number {
+  return dataTimeAt(snapshot.clock, now);
 }
 
 describe('named channels', () => {
@@ -84,8 +84,8 @@ describe('named channels', () => {
     expect(a.countries).toEqual(b.countries);
     expect(a.countries.US!.count).toBeGreaterThan(9000);
     const now = Date.now();
-    expect(Math.abs(dataTimeAt(a, now) - dataTimeAt(b, now))).toBe(0);
-    expect(Math.abs(dataTimeAt(a, now) - peak)).toBeLessThan(60 * 2_000);
+    expect(Math.abs(screenTime(a, now) - screenTime(b, now))).toBe(0);
+    expect(Math.abs(screenTime(a, now) - peak)).toBeLessThan(60 * 2_000);
   });
 
   it('jumps to an incident peak, paused', async () => {

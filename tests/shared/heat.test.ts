@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_REPORTS_COLOR, countAtHeat, heatColor, heatOf, heatRampStops, legendTicks } from '../../shared/heat.ts';
+import { NO_REPORTS_COLOR, countAtHeat, heatColor, heatOf, legendTicks, rampStops } from '../../shared/heat.ts';
 
 function luminance(css: string): number {
   const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(css);
@@ -27,7 +27,7 @@ describe('heat scale', () => {
 
   it('gives no reports its own colour and brightens monotonically with heat', () => {
     expect(heatColor(0)).toBe(NO_REPORTS_COLOR);
-    const lums = heatRampStops(10).map(([, c]) => luminance(c));
+    const lums = rampStops(heatColor, 10).map(([, c]) => luminance(c));
     for (let i = 1; i < lums.length; i++) expect(lums[i]!).toBeGreaterThan(lums[i - 1]!);
   });
 
