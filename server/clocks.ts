@@ -62,6 +62,11 @@ export class Clocks extends EventEmitter<{ change: [service: string] }> {
     for (const [service, sim] of this.simulations) if (sim.expires <= wall) this.end(service);
   }
 
+  /** The store key the live map of `service` reads its rows from (a simulation keeps its own). */
+  source(service: string): string {
+    return service;
+  }
+
   simulated(service: string): boolean {
     return this.simulations.has(service);
   }
