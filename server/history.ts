@@ -27,10 +27,20 @@ const historyQuery = z.object({
   format: z.enum(FORMATS, { error: `must be one of ${FORMATS.join(', ')}` }).default('json'),
 });
 
+const EARLIEST_CHART_TIME = Date.UTC(2000, 0, 1);
+/**
+ * A chart's range may reach past the wall clock: a simulation's live clock runs ahead of it, and
+ * the chart follows that clock. Otherwise read as `instant`.
+ */
+const chartTime = z
+  .union([z.number({ error: 'must be epoch milliseconds or an ISO 8601 UTC string' }), z.iso.datetime({ offset: true, error: 'must be an ISO 8601 UTC time such as 2022-12-29T00:45:00Z' })])
+  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)))
+  .refine((t) => Number.isFinite(t) && t >= EARLIEST_CHART_TIME, { error: 'must be after 2000-01-01 (epoch milliseconds, not seconds)' });
+
 const timelineQuery = z.object({
   service: serviceId,
-  from: instant.optional(),
-  to: instant.optional(),
+  from: chartTime.optional(),
+  to: chartTime.optional(),
   points: z.coerce.number().int().min(10).max(5_000).default(600),
 });
 
@@ -75,6 +85,7 @@ export function historyRoutes({ config, store, frames, incidents }: HistoryDeps)
 
   router.get('/api/timeline', async (req, res) => {
     const q = parseOr400(timelineQuery, timesAsNumbers(req.query), 'query');
+    if (q.from !== undefined && q.to !== undefined && q.to < q.from) throw new HttpError(400, 'invalid query: to: must not be before from');
     const data: Timeline = await buildTimeline(store, frames, config, q);
     res.json({ ok: true, data });
   });
