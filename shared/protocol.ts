@@ -191,20 +191,25 @@ export interface Incident {
   sources?: readonly string[];
 }
 
-/** `GET /api/timeline`: the chart under the map, in reports per window. */
+/**
+ * `GET /api/timeline`: the chart under the map, in the map's own figure. Every value at `times[i]` is what the
+ * frame at that data time shows: reports in the `windowMinutes` minutes ending with that minute.
+ */
 export interface Timeline {
   service: string;
+  /** The range charted, epoch ms: the first minute's start and the last minute's end. */
   from: number;
   to: number;
-  /** Milliseconds between points. */
+  /** Milliseconds between grid points; each ends a step (the range's ends are points too). */
   step: number;
   windowMinutes: number;
+  /** Each point's minute, epoch ms, ascending. */
   times: number[];
-  /** All countries, reports per window. */
+  /** Reports in the window, all countries: the sum of the frame's counts. */
   total: number[];
-  /** Summed baseline of all countries with history, reports per window. */
+  /** The frame's baselines summed over the countries with reports in the window. */
   baseline: number[];
-  /** The top countries over the range, reports per window. */
+  /** Reports in the window of the top countries over the range (their frame `count`). */
   countries: Record<string, number[]>;
 }
 
