@@ -1,13 +1,15 @@
-import type * as maplibregl from 'maplibre-gl';
-import { DEFAULT_HEAT_MAX, heatOf } from '../shared/heat.ts';
-import type { ChannelState, CountryStates, Mode, Snapshot } from '../shared/protocol.ts';
+import { DEFAULT_HEAT_MAX } from '../shared/heat.ts';
+import type { CountryStates, ServiceInfo } from '../shared/protocol.ts';
 import { MINUTE_MS } from '../shared/time.ts';
-import { HeatTween, type TweenStats } from './map/heat-tween.ts';
+import { PlayheadFeed } from './feed.ts';
+import { formatCount } from './format.ts';
 import { bindHover } from './map/hover.ts';
-import { createMap, setHeat, whenMapReady, type MapPadding } from './map/map.ts';
+import { createMap, type MapPadding } from './map/map.ts';
+import { mountHeat } from './map/mount-heat.ts';
 import { DARK_PALETTE } from './map/palette.ts';
 import { Playback } from './replay.ts';
-import { Feed } from './socket.ts';
+import { MAIN, WATCH_ERRORS } from './strings.ts';
+import { exposeTestHandle } from './test-handle.ts';
 import { chooseRange, outside } from './timeline-range.ts';
 import { TrendTracker } from './trend.ts';
 import { DataClock } from './ui/data-clock.ts';
@@ -21,28 +23,6 @@ import { Timeline } from './ui/timeline.ts';
 import { Tooltip } from './ui/tooltip.ts';
 import { TopList } from './ui/top-list.ts';
 import { readViewState, UrlWriter } from './url-state.ts';
-
-declare global {
-  interface Window {
-    /** Handles for end-to-end tests and measurement; not an API for other scripts. */
-    outageMap: {
-      map: maplibregl.Map;
-      states(): CountryStates;
-      snapshot(): Snapshot | undefined;
-      connection(): string;
-      tweenStats(): TweenStats;
-      dataTime(): number;
-      /** Mode, play state and speed of the frame on the map (the server's answer, not the request). */
-      mode(): Mode;
-      playing(): boolean;
-      speed(): number;
-      /** The named channel shown (kiosk screens); the main page never follows one. */
-      channel(): ChannelState | undefined;
-      /** Server clock minus this page's, in ms. */
-      clockOffset(): number;
-    };
-  }
-}
 
 const SERVICES_RETRY_MS = 5_000;
 const INCIDENTS_REFRESH_MS = 60_000;
@@ -67,7 +47,6 @@ function padding(): MapPadding {
   return { top, right: gap, bottom: Math.max(gap, Math.min(bottom, window.innerHeight / 2)), left: gap };
 }
 
-const tween = new HeatTween();
 const trends = new TrendTracker();
 const legend = new Legend(byId('legend'));
 const topList = new TopList(byId('top'));
@@ -76,41 +55,35 @@ let heatMax = DEFAULT_HEAT_MAX;
 let windowMinutes = 15;
 let shownService: string | undefined;
 let shownT = 0;
+let services: ServiceInfo[] = [];
 
-const feed = new Feed({
-  snapshot(snapshot, states) {
-    heatMax = snapshot.heatMax;
-    windowMinutes = snapshot.windowMinutes;
-    // Trend arrows compare with a minute earlier; after a jump (seek, other service) that is meaningless.
-    if (snapshot.service !== shownService || Math.abs(snapshot.t - shownT) > 2 * MINUTE_MS) trends.reset();
-    shownService = snapshot.service;
-    shownT = snapshot.t;
-    trends.record(snapshot.t, states);
-    // A snapshot replaces everything: countries hot before but absent now must cool to zero.
-    const targets = new Map<string, number>();
-    for (const code of tween.codes()) targets.set(code, 0);
-    for (const [code, s] of Object.entries(states)) targets.set(code, heatOf(s.count, heatMax));
-    tween.setTargets(targets);
-    status.clock(snapshot.clock);
-    status.mode(snapshot.mode);
-    legend.update(DARK_PALETTE, heatMax, windowMinutes);
-    source.textContent = `${snapshot.mode === 'replay' ? 'Stored reports' : 'User reports'} · ${windowMinutes}-minute window · Shapes: Natural Earth`;
-    playback.confirm(snapshot);
-    render(states);
-  },
-  frame(frame, states) {
-    shownT = frame.t;
-    trends.record(frame.t, states);
-    tween.setTargets(Object.entries(frame.changes).map(([code, s]) => [code, heatOf(s.count, heatMax)]));
-    render(states);
-  },
-  clock: (clock) => playback.clock(clock),
-  connection: (state) => status.connection(state),
-  error(message) {
-    if (feed.snapshot()) controls.say(message);
-    else topList.message(message);
-    playback.refused();
-  },
+const feed = new PlayheadFeed();
+feed.on('snapshot', (snapshot, states) => {
+  heatMax = snapshot.heatMax;
+  windowMinutes = snapshot.windowMinutes;
+  // Trend arrows compare with a minute earlier; after a jump (seek, other service) that is meaningless.
+  if (snapshot.service !== shownService || Math.abs(snapshot.t - shownT) > 2 * MINUTE_MS) trends.reset();
+  shownService = snapshot.service;
+  shownT = snapshot.t;
+  trends.record(snapshot.t, states);
+  status.clock(snapshot.clock);
+  status.mode(snapshot.mode);
+  legend.update(DARK_PALETTE, heatMax, windowMinutes);
+  source.textContent = MAIN.source(snapshot.mode === 'replay', formatCount(windowMinutes));
+  playback.confirm(snapshot);
+  render(states);
+});
+feed.on('frame', (frame, states) => {
+  shownT = frame.t;
+  trends.record(frame.t, states);
+  render(states);
+});
+feed.on('connection', (state) => status.connection(state));
+feed.on('refused', (error) => {
+  const text = WATCH_ERRORS[error.code];
+  if (feed.snapshot()) controls.say(text);
+  else topList.message(text);
+  playback.refused();
 });
 
 const playback = new Playback(feed, new UrlWriter());
@@ -129,6 +102,7 @@ function render(states: CountryStates): void {
 const timeline = new Timeline(byId('timeline'), {
   dataTime: () => playback.dataTime(),
   frameTime: () => feed.frameTime(),
+  states: () => feed.states(),
   now: () => feed.serverNow(),
   scrub: (t) => playback.seek(t),
 });
@@ -187,13 +161,14 @@ playback.onChange(() => {
   if (service && service !== listedService) {
     listedService = service;
     picker.show(service);
+    status.service(services.some((s) => s.id === service && s.simulated));
     void listIncidents(service);
   }
   updateRange();
 });
 
 const picker = new ServicePicker(byId<HTMLSelectElement>('service'), (service) => {
-  topList.message('Loading…');
+  topList.message(MAIN.loading);
   playback.live(service);
 });
 const requested = readViewState();
@@ -201,23 +176,24 @@ const requested = readViewState();
 // The URL's state starts at once; the list only fills the picker (and picks a default).
 async function loadServices(): Promise<void> {
   try {
-    const services = await fetchServices();
+    services = await fetchServices();
     const chosen = requested.service ?? services[0]?.id;
     if (!chosen) {
-      topList.message('No services yet');
+      topList.message(MAIN.noServices);
       setTimeout(loadServices, SERVICES_RETRY_MS);
       return;
     }
     picker.setServices(services, playback.service() ?? chosen);
+    status.service(services.some((s) => s.id === (playback.service() ?? chosen) && s.simulated));
     if (!requested.service) playback.live(chosen);
   } catch {
-    if (!requested.service) topList.message('Waiting for the server…');
+    if (!requested.service) topList.message(MAIN.waiting);
     setTimeout(loadServices, SERVICES_RETRY_MS);
   }
 }
 
 if (requested.service) {
-  topList.message('Loading…');
+  topList.message(MAIN.loading);
   playback.open(requested);
 }
 void loadServices();
@@ -229,7 +205,7 @@ const map = createMap(byId('map'), padding);
 // refits the world to what stays visible, unless the viewer has moved the map.
 const chromeSizes = new ResizeObserver(() => map.resize());
 for (const panel of [dock, key, byId('top')]) chromeSizes.observe(panel);
-whenMapReady(map, () => tween.attach((code, heat) => setHeat(map, code, heat)));
+const heat = mountHeat(map, feed);
 bindHover(map, tooltip);
 
 window.setInterval(() => {
@@ -241,16 +217,4 @@ window.setInterval(() => {
   if (listedService) void listIncidents(listedService);
 }, INCIDENTS_REFRESH_MS);
 
-window.outageMap = {
-  map,
-  states: () => feed.states(),
-  snapshot: () => feed.snapshot(),
-  connection: () => feed.connection(),
-  tweenStats: () => tween.stats(),
-  dataTime: () => feed.dataTime(),
-  mode: () => feed.snapshot()?.mode ?? 'live',
-  playing: () => feed.snapshot()?.clock.playing ?? true,
-  speed: () => feed.snapshot()?.clock.speed ?? 1,
-  channel: () => feed.snapshot()?.channel,
-  clockOffset: () => feed.serverNow() - Date.now(),
-};
+exposeTestHandle(map, feed, heat);

@@ -1,6 +1,6 @@
-import type { ClockState, Mode, Snapshot } from '../shared/protocol.ts';
+import type { Mode, Snapshot } from '../shared/protocol.ts';
 import { MINUTE_MS } from '../shared/time.ts';
-import type { Feed } from './socket.ts';
+import type { PlayheadFeed } from './feed.ts';
 import { DEFAULT_SPEED, type UrlWriter, type ViewState } from './url-state.ts';
 
 /** Within this of the server's now, playing a replay means watching live (nothing left to replay). */
@@ -14,11 +14,9 @@ const LIVE_EDGE_MS = 5_000;
 export class Playback {
   private desired: ViewState = { service: undefined, t: undefined, speed: DEFAULT_SPEED, playing: true };
   private readonly listeners = new Set<() => void>();
-  /** The server paused the replay because it caught up with the present. */
-  private caughtUp = false;
 
   constructor(
-    private readonly feed: Feed,
+    private readonly feed: PlayheadFeed,
     private readonly url: UrlWriter,
   ) {}
 
@@ -86,8 +84,9 @@ export class Playback {
   play(): void {
     if (this.mode() === 'live') return;
     const t = this.dataTime();
-    // At the live edge a replay would pause again at once; the viewer means "go on": that is live.
-    if (this.caughtUp || t >= this.feed.serverNow() - LIVE_EDGE_MS) this.live();
+    // At the live edge (where the server pauses a replay) it would pause again at once; the viewer
+    // means "go on": that is live.
+    if (t >= this.feed.serverNow() - LIVE_EDGE_MS) this.live();
     else this.request({ ...this.desired, t, playing: true });
   }
 
@@ -105,7 +104,10 @@ export class Playback {
     }
   }
 
-  /** A snapshot arrived: once no newer request is waiting, it is the state to show. */
+  /**
+   * A snapshot arrived (an answer, or the server's own: a replay paused at the present): once no
+   * newer request is waiting, it is the state to show.
+   */
   confirm(snapshot: Snapshot): void {
     if (this.feed.busy()) return;
     const { clock } = snapshot;
@@ -116,14 +118,6 @@ export class Playback {
       speed: replay ? clock.speed : this.desired.speed,
       playing: replay ? clock.playing : true,
     };
-    this.changed();
-  }
-
-  /** The replay paused itself at the live edge. */
-  clock(clock: ClockState): void {
-    if (this.mode() !== 'replay') return;
-    this.desired = { ...this.desired, t: clock.t, playing: clock.playing };
-    this.caughtUp = !clock.playing;
     this.changed();
   }
 
@@ -141,7 +135,6 @@ export class Playback {
 
   private request(state: ViewState): void {
     this.desired = state;
-    this.caughtUp = false;
     if (state.service) {
       this.feed.watch(
         state.t === undefined

@@ -1,5 +1,7 @@
 import type { ChannelState, Incident } from '../../shared/protocol.ts';
 import { countryName, formatCount, formatDuration, formatUtcDateTime } from '../format.ts';
+import { CONTROL } from '../strings.ts';
+import { isSimulated, simulatedMark } from '../ui/sim-mark.ts';
 import { listIncidents, messageOf } from './api.ts';
 import { report, say, type Driver } from './context.ts';
 import { dataTimeOf } from './time.ts';
@@ -88,14 +90,16 @@ export class IncidentPanel {
           </div>
           <div class="incident-what muted"></div>
           <div class="row incident-actions">
-            <button type="button" class="btn" data-act="peak">Jump to peak</button>
-            <button type="button" class="btn" data-act="start">Replay from start</button>
+            <button type="button" class="btn" data-act="peak"></button>
+            <button type="button" class="btn" data-act="start"></button>
           </div>`;
-        item.querySelector('.level-tag')!.textContent = incident.level === 'outage' ? 'Outage' : 'Elevated';
+        item.querySelector('.level-tag')!.textContent = incident.level === 'outage' ? CONTROL.outage : CONTROL.elevated;
+        if (isSimulated(incident)) item.querySelector('.incident-head')!.append(simulatedMark());
         item.querySelector('.incident-when')!.textContent = `${formatUtcDateTime(incident.start)} · ${length}`;
         item.querySelector('.incident-what')!.textContent =
           `Peak ${formatCount(incident.peakCount)} at ${formatUtcDateTime(incident.peak)}${top ? ` · ${top}` : ''}${incident.note ? ` · ${incident.note}` : ''}`;
         for (const b of item.querySelectorAll<HTMLButtonElement>('button')) {
+          b.textContent = b.dataset.act === 'peak' ? CONTROL.jumpToPeak : CONTROL.replayFromStart;
           b.dataset.id = incident.id;
           b.setAttribute('aria-label', `${b.textContent}: ${incident.service} ${formatUtcDateTime(incident.peak)}`);
         }

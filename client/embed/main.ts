@@ -1,13 +1,20 @@
-import { DEFAULT_HEAT_MAX, heatOf } from '../../shared/heat.ts';
+import { DEFAULT_HEAT_MAX } from '../../shared/heat.ts';
 import type { CountryStates } from '../../shared/protocol.ts';
-import { ChannelFeed } from '../channel-feed.ts';
+import { PlayheadFeed } from '../feed.ts';
 import { countryName, formatCount } from '../format.ts';
-import { BROADCAST_SAFE_RATE, HeatTween } from '../map/heat-tween.ts';
-import { createMap, setHeat, whenMapReady, type MapPadding } from '../map/map.ts';
+import { BROADCAST_SAFE_RATE } from '../map/heat-tween.ts';
+import { createMap, type MapPadding } from '../map/map.ts';
+import { mountHeat } from '../map/mount-heat.ts';
 import { paletteFor } from '../map/palette.ts';
 import { hottest } from '../screen/counters.ts';
 import { readScreenParams, serviceTitle } from '../screen/params.ts';
+import { EMBED, LINK_NOTES, WATCH_ERRORS } from '../strings.ts';
+import { exposeTestHandle } from '../test-handle.ts';
 import { Legend } from '../ui/legend.ts';
+import { simulatedMark } from '../ui/sim-mark.ts';
+import '../styles/tokens.css';
+import '../styles/legend.css';
+import '../styles/sim-mark.css';
 import './embed.css';
 
 /*
@@ -20,25 +27,29 @@ const target = params.target && 'service' in params.target ? params.target : und
 const palette = paletteFor(params.theme);
 document.documentElement.dataset.theme = params.theme;
 
+function span(className: string): HTMLElement {
+  return Object.assign(document.createElement('span'), { className });
+}
+
 const caption = document.getElementById('caption')!;
-caption.innerHTML = '<strong class="caption-service"></strong><span class="caption-detail"></span><span class="caption-link" hidden>Reconnecting…</span><a class="caption-open" target="_blank" rel="noopener">Open the live map</a>';
-const serviceEl = caption.querySelector<HTMLElement>('.caption-service')!;
-const detail = caption.querySelector<HTMLElement>('.caption-detail')!;
-const linkNote = caption.querySelector<HTMLElement>('.caption-link')!;
-const open = caption.querySelector<HTMLAnchorElement>('.caption-open')!;
+const serviceEl = Object.assign(document.createElement('strong'), { className: 'caption-service' });
+const simulated = simulatedMark();
+const detail = span('caption-detail');
+const linkNote = span('caption-link');
+const open = Object.assign(document.createElement('a'), { className: 'caption-open', target: '_blank', rel: 'noopener', textContent: EMBED.open });
+simulated.hidden = true;
+linkNote.hidden = true;
+caption.replaceChildren(serviceEl, simulated, detail, linkNote, open);
 const legendBox = document.getElementById('legend-box')!;
 
 const service = target?.service ?? '';
-serviceEl.textContent = service ? serviceTitle(service) : 'outage-map';
+serviceEl.textContent = service ? serviceTitle(service) : EMBED.brand;
 open.href = new URL(service ? `/?service=${encodeURIComponent(service)}` : '/', location.href).href;
-detail.textContent = service ? 'Loading…' : 'Add ?service=NAME to the embed address';
+detail.textContent = service ? EMBED.loading : EMBED.noTarget;
 
-let heatMax = DEFAULT_HEAT_MAX;
 let windowMinutes = 15;
 const legend = new Legend(document.getElementById('legend')!);
-legend.update(palette, heatMax, windowMinutes);
-// Rate-limited like the screens: an embed also plays unattended in front of readers.
-const tween = new HeatTween({ maxRatePerSecond: BROADCAST_SAFE_RATE });
+legend.update(palette, DEFAULT_HEAT_MAX, windowMinutes);
 
 function padding(): MapPadding {
   const gap = 6;
@@ -51,49 +62,30 @@ const map = createMap(document.getElementById('map')!, padding, { palette, inter
 
 function describe(states: CountryStates): string {
   const [top] = hottest(states, 1);
-  if (!top) return `No reports in the last ${formatCount(windowMinutes)} minutes`;
-  return `Most reports: ${countryName(top[0])} ${formatCount(top[1])} in ${formatCount(windowMinutes)} min`;
+  const minutes = formatCount(windowMinutes);
+  return top ? EMBED.most(countryName(top[0]), formatCount(top[1]), minutes) : EMBED.noReports(minutes);
 }
 
 function show(text: string): void {
   if (detail.textContent !== text) detail.textContent = text;
 }
 
-const feed = new ChannelFeed(target, {
-  snapshot(snapshot, states) {
-    heatMax = snapshot.heatMax;
-    windowMinutes = snapshot.windowMinutes;
-    legend.update(palette, heatMax, windowMinutes);
-    const targets = new Map<string, number>();
-    for (const code of tween.codes()) targets.set(code, 0);
-    for (const [code, s] of Object.entries(states)) targets.set(code, heatOf(s.count, heatMax));
-    tween.setTargets(targets);
-    show(describe(states));
-  },
-  frame(frame, states) {
-    tween.setTargets(Object.entries(frame.changes).map(([code, s]) => [code, heatOf(s.count, heatMax)]));
-    show(describe(states));
-  },
-  connection(state) {
-    linkNote.hidden = state === 'live' || !target;
-  },
-  refused(message) {
-    show(`Not available: ${message}`);
-  },
+// An embed, like a screen, plays unattended in front of readers: it keeps asking for its service.
+const feed = new PlayheadFeed({ retry: (code) => code !== 'unsupported-protocol' && code !== 'invalid-request' });
+feed.on('snapshot', (snapshot, states) => {
+  windowMinutes = snapshot.windowMinutes;
+  legend.update(palette, snapshot.heatMax, windowMinutes);
+  simulated.hidden = !snapshot.clock.simulated;
+  show(describe(states));
 });
+feed.on('frame', (_frame, states) => show(describe(states)));
+feed.on('connection', (state) => {
+  linkNote.hidden = state === 'live';
+  linkNote.textContent = LINK_NOTES[state];
+});
+feed.on('refused', (error) => show(EMBED.unavailable(WATCH_ERRORS[error.code])));
+// Rate-limited like the screens: an embed also plays unattended in front of readers.
+const heat = mountHeat(map, feed, { maxRatePerSecond: BROADCAST_SAFE_RATE });
+if (target) feed.watch(target);
 
-whenMapReady(map, () => tween.attach((code, heat) => setHeat(map, code, heat)));
-
-window.outageMap = {
-  map,
-  states: () => feed.states(),
-  snapshot: () => feed.snapshot(),
-  connection: () => feed.connection(),
-  tweenStats: () => tween.stats(),
-  dataTime: () => feed.dataTime(),
-  mode: () => 'live',
-  playing: () => true,
-  speed: () => feed.snapshot()?.clock.speed ?? 1,
-  channel: () => undefined,
-  clockOffset: () => feed.offsetMs(),
-};
+exposeTestHandle(map, feed, heat);

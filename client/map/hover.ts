@@ -1,13 +1,26 @@
 import type * as maplibregl from 'maplibre-gl';
 import type { CountryProperties } from '../../shared/geo.ts';
-import type { HoverTarget, Tooltip } from '../ui/tooltip.ts';
 import { INTERACTIVE_LAYERS, setHover } from './map.ts';
 
+/** What the map knows about the country under the pointer (from the GeoJSON properties). */
+export interface HoverTarget {
+  code: string | undefined;
+  name: string;
+  tz: string;
+}
+
+/** What the page does with the country under the pointer (a tooltip, on the main page). */
+export interface HoverHandlers {
+  /** `x`, `y`: the pointer in client pixels. */
+  show(target: HoverTarget, x: number, y: number): void;
+  hide(): void;
+}
+
 /**
- * Pointer and tap handling: the country under a mouse is outlined and described in the tooltip;
- * on touch screens (no hover) a tap pins the tooltip and a tap on the sea closes it.
+ * Pointer and tap handling: the country under a mouse is outlined and handed to the page; on
+ * touch screens (no hover) a tap shows it and a tap on the sea hides it.
  */
-export function bindHover(map: maplibregl.Map, tooltip: Tooltip): void {
+export function bindHover(map: maplibregl.Map, tooltip: HoverHandlers): void {
   let hovered: string | undefined;
 
   const targetAt = (point: maplibregl.Point): HoverTarget | undefined => {

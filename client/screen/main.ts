@@ -1,19 +1,25 @@
 import type { GeoJSONSource } from 'maplibre-gl';
-import { DEFAULT_HEAT_MAX, heatOf } from '../../shared/heat.ts';
+import { DEFAULT_HEAT_MAX } from '../../shared/heat.ts';
 import type { CountryStates, Snapshot, Theme } from '../../shared/protocol.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
-import { ChannelFeed } from '../channel-feed.ts';
+import { PlayheadFeed, type FeedErrorCode } from '../feed.ts';
 import { formatCount } from '../format.ts';
 import { countryBounds } from '../map/bounds.ts';
-import { BROADCAST_SAFE_RATE, HeatTween } from '../map/heat-tween.ts';
-import { applyPalette, createMap, setHeat, SOURCE_ID, whenMapReady, type MapPadding } from '../map/map.ts';
+import { BROADCAST_SAFE_RATE } from '../map/heat-tween.ts';
+import { applyPalette, createMap, SOURCE_ID, whenMapReady, type MapPadding } from '../map/map.ts';
+import { mountHeat } from '../map/mount-heat.ts';
 import { paletteFor } from '../map/palette.ts';
+import { LINK_NOTES, RETRYING, SCREEN, WATCH_ERRORS } from '../strings.ts';
+import { exposeTestHandle } from '../test-handle.ts';
 import { TrendTracker } from '../trend.ts';
 import { Legend } from '../ui/legend.ts';
 import { ScreenCamera } from './camera.ts';
 import { Counters } from './counters.ts';
 import { OnAir } from './on-air.ts';
 import { readScreenParams, serviceTitle, validZone } from './params.ts';
+import '../styles/tokens.css';
+import '../styles/legend.css';
+import '../styles/sim-mark.css';
 import './screen.css';
 
 const COUNTERS = 5;
@@ -53,7 +59,6 @@ let trendService: string | undefined;
 let trendT: number | undefined;
 let trendFrom = 0;
 
-const tween = new HeatTween({ maxRatePerSecond: BROADCAST_SAFE_RATE });
 const trends = new TrendTracker();
 const counters = new Counters(counterPanel, COUNTERS);
 const legend = new Legend(byId('legend'));
@@ -76,7 +81,7 @@ function recordTrend(service: string, t: number, states: CountryStates): void {
 
 function render(states: CountryStates): void {
   const known = trendT !== undefined && trendT - trendFrom >= TREND_MIN_SPAN_MS;
-  counters.update(states, heatMax, palette, (code, count) => (known ? trends.trend(code, count) : undefined), `No reports in the last ${formatCount(windowMinutes)} minutes`);
+  counters.update(states, heatMax, palette, (code, count) => (known ? trends.trend(code, count) : undefined), SCREEN.noReports(formatCount(windowMinutes)));
   camera.follow(states);
 }
 
@@ -97,12 +102,12 @@ function timeZone(): string {
 function applyLook(snapshot: Snapshot): void {
   const channel = snapshot.channel;
   setTheme(channel?.theme ?? params.theme);
-  const title = channel?.headline || params.headline || `${serviceTitle(snapshot.service)} outage reports`;
+  const title = channel?.headline || params.headline || SCREEN.headline(serviceTitle(snapshot.service));
   if (headline.textContent !== title) headline.textContent = title;
   document.title = title;
   camera.setCamera(channel?.camera ?? { mode: 'auto' });
   legend.update(palette, heatMax, windowMinutes);
-  source.textContent = `User reports, ${formatCount(windowMinutes)}-minute window`;
+  source.textContent = SCREEN.source(formatCount(windowMinutes));
 }
 
 function say(title: string, detail: string): void {
@@ -111,42 +116,36 @@ function say(title: string, detail: string): void {
 }
 
 const target = params.target;
-const feed = new ChannelFeed(target, {
-  snapshot(snapshot, states) {
-    notice.hidden = true;
-    heatMax = snapshot.heatMax;
-    windowMinutes = snapshot.windowMinutes;
-    recordTrend(snapshot.service, snapshot.t, states);
-    // A snapshot replaces everything: countries hot before but absent now must cool to zero.
-    const targets = new Map<string, number>();
-    for (const code of tween.codes()) targets.set(code, 0);
-    for (const [code, s] of Object.entries(states)) targets.set(code, heatOf(s.count, heatMax));
-    tween.setTargets(targets);
-    applyLook(snapshot);
-    render(states);
-  },
-  frame(frame, states) {
-    recordTrend(frame.service, frame.t, states);
-    tween.setTargets(Object.entries(frame.changes).map(([code, s]) => [code, heatOf(s.count, heatMax)]));
-    render(states);
-  },
-  connection(state) {
-    linkNote.hidden = state === 'live';
-    linkNote.textContent = state === 'offline' ? 'Waiting for the server…' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
-  },
-  refused(message) {
-    const what = target && 'channel' in target ? `Channel “${target.channel}” is not on air` : `Service “${target?.service}” is not available`;
-    say(what, `${message.charAt(0).toUpperCase()}${message.slice(1)}. Trying again every 5 seconds.`);
-  },
+// An unattended screen keeps asking until what it follows exists; only a page too old gives up.
+const feed = new PlayheadFeed({ retry: (code: FeedErrorCode) => code !== 'unsupported-protocol' && code !== 'invalid-request' });
+feed.on('snapshot', (snapshot, states) => {
+  notice.hidden = true;
+  heatMax = snapshot.heatMax;
+  windowMinutes = snapshot.windowMinutes;
+  recordTrend(snapshot.service, snapshot.t, states);
+  applyLook(snapshot);
+  render(states);
 });
-
-if (!target) say('Nothing to show yet', 'Open this screen with ?channel=NAME (a producer’s channel) or ?service=NAME (live).');
+feed.on('frame', (frame, states) => {
+  recordTrend(frame.service, frame.t, states);
+  render(states);
+});
+feed.on('connection', (state) => {
+  linkNote.hidden = state === 'live';
+  linkNote.textContent = LINK_NOTES[state];
+});
+feed.on('refused', (error, _target, retrying) => {
+  const what = target && 'channel' in target ? SCREEN.channelOff(target.channel) : SCREEN.serviceOff(target?.service ?? '');
+  say(what, retrying ? `${WATCH_ERRORS[error.code]} ${RETRYING}` : WATCH_ERRORS[error.code]);
+});
+const heat = mountHeat(map, feed, { maxRatePerSecond: BROADCAST_SAFE_RATE });
+if (target) feed.watch(target);
+else say(SCREEN.noTarget, SCREEN.noTargetDetail);
 linkNote.hidden = true;
 legend.update(palette, heatMax, windowMinutes);
 new OnAir(byId('onair'), () => ({ snapshot: feed.snapshot(), dataTime: feed.dataTime(), timeZone: timeZone(), now: feed.serverNow() })).start();
 
 whenMapReady(map, () => {
-  tween.attach((code, heat) => setHeat(map, code, heat));
   // The shapes are already in the map's worker; ask it for them rather than download them again.
   (map.getSource(SOURCE_ID) as GeoJSONSource)
     .getData()
@@ -157,16 +156,4 @@ whenMapReady(map, () => {
 });
 map.on('resize', () => camera.resize());
 
-window.outageMap = {
-  map,
-  states: () => feed.states(),
-  snapshot: () => feed.snapshot(),
-  connection: () => feed.connection(),
-  tweenStats: () => tween.stats(),
-  dataTime: () => feed.dataTime(),
-  mode: () => feed.snapshot()?.mode ?? 'live',
-  playing: () => feed.snapshot()?.clock.playing ?? true,
-  speed: () => feed.snapshot()?.clock.speed ?? 1,
-  channel: () => feed.channel(),
-  clockOffset: () => feed.offsetMs(),
-};
+exposeTestHandle(map, feed, heat);

@@ -1,5 +1,7 @@
 import type { Snapshot } from '../../shared/protocol.ts';
 import { formatUtcDate, formatZoneTime, zoneCity } from '../format.ts';
+import { MODE_LABELS, SCREEN } from '../strings.ts';
+import { simulatedMark } from '../ui/sim-mark.ts';
 
 const DAY_MS = 86_400_000;
 const speedFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
@@ -11,9 +13,12 @@ export interface OnAirInput {
   now: number;
 }
 
-/** The badge's label and the line beside it, e.g. REPLAY and "29 Dec 2022 00:45 UTC · 19:45 New York · 60×". */
-export function onAirText({ snapshot, dataTime, timeZone, now }: OnAirInput): { badge: string; state: string; line: string } {
-  if (!snapshot) return { badge: '', state: 'none', line: '' };
+/**
+ * The badge's label and the line beside it, e.g. REPLAY and "29 Dec 2022 00:45 UTC · 19:45 New
+ * York · 60×", and whether the SIMULATED mark shows beside them.
+ */
+export function onAirText({ snapshot, dataTime, timeZone, now }: OnAirInput): { badge: string; state: string; line: string; simulated: boolean } {
+  if (!snapshot) return { badge: '', state: 'none', line: '', simulated: false };
   const { clock, mode } = snapshot;
   // Seconds only when they pass at the pace of a wall clock; at 60× they would be a blur on air.
   const seconds = clock.playing ? clock.speed <= 2 : dataTime % 60_000 !== 0;
@@ -25,11 +30,10 @@ export function onAirText({ snapshot, dataTime, timeZone, now }: OnAirInput): { 
     const local = formatZoneTime(dataTime, timeZone);
     if (local) parts.push(`${local} ${zoneCity(timeZone)}`);
   }
-  if (mode === 'replay' && !clock.playing) parts.push('paused');
+  if (mode === 'replay' && !clock.playing) parts.push(SCREEN.paused);
   else if (clock.speed !== 1) parts.push(`${speedFormat.format(clock.speed)}×`);
   // Data a simulator drives must never pass for real reports.
-  const badge = clock.simulated ? 'Simulated' : mode === 'replay' ? 'Replay' : 'Live';
-  return { badge, state: clock.simulated ? 'simulated' : mode, line: parts.join(' · ') };
+  return { badge: MODE_LABELS[mode], state: mode, line: parts.join(' · '), simulated: clock.simulated };
 }
 
 /**
@@ -39,6 +43,7 @@ export function onAirText({ snapshot, dataTime, timeZone, now }: OnAirInput): { 
 export class OnAir {
   private readonly badge: HTMLElement;
   private readonly line: HTMLTimeElement;
+  private readonly simulated: HTMLElement;
   private frame = 0;
   private shown = '';
 
@@ -49,6 +54,9 @@ export class OnAir {
     root.innerHTML = '<span class="onair-badge"><span class="onair-dot" aria-hidden="true"></span><span class="onair-label"></span></span><time class="onair-time"></time>';
     this.badge = root.querySelector('.onair-badge')!;
     this.line = root.querySelector<HTMLTimeElement>('.onair-time')!;
+    this.simulated = simulatedMark();
+    this.simulated.hidden = true;
+    this.badge.after(this.simulated);
   }
 
   start(): void {
@@ -62,12 +70,13 @@ export class OnAir {
   render(): void {
     const input = this.input();
     const text = onAirText(input);
-    const key = `${text.state}|${text.badge}|${text.line}`;
+    const key = `${text.state}|${text.badge}|${text.line}|${text.simulated}`;
     if (key === this.shown) return;
     this.shown = key;
     this.badge.dataset.state = text.state;
     this.badge.hidden = !text.badge;
     this.badge.querySelector('.onair-label')!.textContent = text.badge;
+    this.simulated.hidden = !text.simulated;
     this.line.textContent = text.line;
     if (input.snapshot) this.line.dateTime = new Date(input.dataTime).toISOString();
   }

@@ -1,5 +1,8 @@
 import type { Theme } from '../../shared/protocol.ts';
-import type { FollowTarget } from '../channel-feed.ts';
+import type { WatchTarget } from '../feed.ts';
+
+/** What an unattended page follows: a producer's named channel, or one service live. */
+export type FollowTarget = Extract<WatchTarget, { channel: string }> | { service: string };
 
 /** What the address asks of a kiosk screen; a channel's own settings win over these once known. */
 export interface ScreenParams {

@@ -1,7 +1,9 @@
 import type { Incident } from '../../shared/protocol.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
 import { countryName, formatCount, formatDuration, formatUtcDateTime, formatViewerDateTime } from '../format.ts';
+import { INCIDENTS } from '../strings.ts';
 import { viewUrl, type ViewState } from '../url-state.ts';
+import { isSimulated, simulatedMark } from './sim-mark.ts';
 
 /** A replay starts this long before the incident, to see it rise from normal. */
 export const LEAD_IN_MS = 30 * MINUTE_MS;
@@ -130,10 +132,7 @@ export class IncidentList {
       <div class="incident-when"><time></time><span class="incident-local"></span></div>
       <div class="incident-facts"></div>
       <div class="incident-countries"></div>
-      <div class="incident-links">
-        <a data-kind="replay">▶ Replay</a>
-        <a data-kind="peak">⤒ Peak</a>
-      </div>`;
+      <div class="incident-links"><a data-kind="replay"></a><a data-kind="peak"></a></div>`;
     const time = li.querySelector('time')!;
     time.dateTime = new Date(incident.start).toISOString();
     time.textContent = formatUtcDateTime(incident.start);
@@ -141,7 +140,9 @@ export class IncidentList {
     li.querySelector('.incident-facts')!.textContent =
       `${duration} · peak ${formatCount(incident.peakCount)} · ${incident.level === 'outage' ? 'outage' : 'elevated'}`;
     li.querySelector('.incident-countries')!.textContent = countries;
+    if (isSimulated(incident)) li.querySelector('.incident-when')!.append(' ', simulatedMark());
     for (const link of li.querySelectorAll<HTMLAnchorElement>('a[data-kind]')) {
+      link.textContent = link.dataset.kind === 'peak' ? INCIDENTS.peak : INCIDENTS.replay;
       link.dataset.id = incident.id;
       const state = link.dataset.kind === 'peak' ? peakState(incident) : replayState(incident);
       link.href = viewUrl(state).href;

@@ -1,30 +1,20 @@
 import type { ClockState, Mode } from '../../shared/protocol.ts';
-import type { ConnectionState } from '../socket.ts';
-
-const LABELS: Record<ConnectionState, string> = {
-  connecting: 'Connecting',
-  live: 'Live',
-  reconnecting: 'Reconnecting',
-  offline: 'Offline',
-};
-
-const HINTS: Record<ConnectionState, string> = {
-  connecting: 'Connecting to the server',
-  live: 'Receiving updates as they happen',
-  reconnecting: 'Connection lost; reconnecting',
-  offline: 'Server unreachable; still retrying',
-};
+import type { ConnectionState } from '../feed.ts';
+import { CONNECTION_HINTS, CONNECTION_LABELS, REPLAY_HINT, REPLAY_LABEL, SIMULATED } from '../strings.ts';
+import { asSimulatedMark } from './sim-mark.ts';
 
 const speedFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
 /**
- * The pill and the SIMULATED badge of the top bar. Connected, the pill names the mode (LIVE or
+ * The pill and the SIMULATED mark of the top bar. Connected, the pill names the mode (LIVE or
  * REPLAY, beside the data clock); otherwise it names the connection problem, which matters more.
  */
 export class Status {
   private readonly label: HTMLElement;
   private state: ConnectionState = 'connecting';
   private shown: Mode = 'live';
+  private clockState: ClockState | undefined;
+  private simulatedService = false;
 
   constructor(
     private readonly pill: HTMLElement,
@@ -34,8 +24,7 @@ export class Status {
     pill.setAttribute('role', 'status');
     pill.innerHTML = '<span class="pill-dot" aria-hidden="true"></span><span class="pill-label"></span>';
     this.label = pill.querySelector('.pill-label')!;
-    badge.classList.add('badge-simulated');
-    badge.hidden = true;
+    asSimulatedMark(badge);
     this.connection('connecting');
   }
 
@@ -49,19 +38,28 @@ export class Status {
     this.render();
   }
 
+  /** The watched clock: a simulator driving it is said, with its speed. */
+  clock(clock: ClockState | undefined): void {
+    this.clockState = clock;
+    this.renderMark();
+  }
+
+  /** The watched service is a simulated one (`GET /api/services`), whatever its clock says now. */
+  service(simulated: boolean): void {
+    this.simulatedService = simulated;
+    this.renderMark();
+  }
+
   private render(): void {
     const replay = this.state === 'live' && this.shown === 'replay';
     this.pill.dataset.state = replay ? 'replay' : this.state;
-    this.label.textContent = replay ? 'Replay' : LABELS[this.state];
-    this.pill.title = replay ? 'Playing back stored history, not live reports' : HINTS[this.state];
+    this.label.textContent = replay ? REPLAY_LABEL : CONNECTION_LABELS[this.state];
+    this.pill.title = replay ? REPLAY_HINT : CONNECTION_HINTS[this.state];
   }
 
-  /** Data that a simulator drives must never pass for real reports. */
-  clock(clock: ClockState | undefined): void {
-    this.badge.hidden = !clock?.simulated;
-    if (clock?.simulated) {
-      this.badge.textContent = `SIMULATED · ${speedFormat.format(clock.speed)}×`;
-      this.badge.title = 'Replayed or synthetic data, not live reports';
-    }
+  private renderMark(): void {
+    const clock = this.clockState;
+    this.badge.hidden = !clock?.simulated && !this.simulatedService;
+    this.badge.textContent = clock?.simulated ? SIMULATED.withSpeed(speedFormat.format(clock.speed)) : SIMULATED.label;
   }
 }

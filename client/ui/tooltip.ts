@@ -1,12 +1,6 @@
 import type { CountryStates } from '../../shared/protocol.ts';
 import { countryName, formatCount, localTimeRange } from '../format.ts';
-
-/** What the map knows about the country under the pointer (from the GeoJSON properties). */
-export interface HoverTarget {
-  code: string | undefined;
-  name: string;
-  tz: string;
-}
+import type { HoverHandlers, HoverTarget } from '../map/hover.ts';
 
 export interface TooltipData {
   states: () => CountryStates;
@@ -17,7 +11,7 @@ export interface TooltipData {
 const LEVEL_LABELS = { normal: 'Normal', elevated: 'Elevated', outage: 'Outage' } as const;
 
 /** The country card that follows the pointer (or sits where a finger tapped). */
-export class Tooltip {
+export class Tooltip implements HoverHandlers {
   private target: HoverTarget | undefined;
   private x = 0;
   private y = 0;
