@@ -1,26 +1,29 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { ServiceInfo } from '../shared/protocol.ts';
-import { serviceId, simulationBody } from '../shared/schemas.ts';
-import { requireTrusted } from './auth.ts';
+import { serviceId } from '../shared/schemas.ts';
+import { isSimulationKey } from '../shared/simulation.ts';
 import type { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
-import { parseOr400 } from './errors.ts';
+import { HttpError, parseOr400 } from './errors.ts';
 import { countryGeo } from './geo.ts';
-import type { LiveFeeds } from './live.ts';
+import type { PlayheadEngine } from './playheads/engine.ts';
+import type { ServiceCatalog } from './services.ts';
 import type { Metrics } from './metrics.ts';
+import { SimulationRuns, simulationRoutes } from './simulation.ts';
 import type { HistoryStore } from './store/store.ts';
 
 export interface ApiDeps {
   config: Config;
   store: HistoryStore;
   clocks: Clocks;
-  live: LiveFeeds;
+  engine: PlayheadEngine;
+  services: ServiceCatalog;
   metrics: Metrics;
   startedAt: number;
 }
 
-/** Read endpoints, health, metrics and the simulator's clock lease. */
-export function apiRoutes({ config, store, clocks, live, metrics, startedAt }: ApiDeps): Router {
+/** Read endpoints, health, metrics, and the simulation routes. */
+export function apiRoutes({ config, store, clocks, engine, services, metrics, startedAt }: ApiDeps): Router {
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
@@ -33,13 +36,15 @@ export function apiRoutes({ config, store, clocks, live, metrics, startedAt }: A
 
   router.get('/api/services', async (_req, res) => {
     const ids = [...new Set([...config.services, ...(await store.services())])];
-    const data: ServiceInfo[] = ids.map((id) => ({ id, public: config.services.includes(id), simulated: clocks.simulated(id) }));
+    // A kept simulation run is listed under its own key; a service is simulated while its live map shows a run.
+    const data: ServiceInfo[] = ids.map((id) => ({ id, public: config.services.includes(id), simulated: isSimulationKey(id) || clocks.simulated(id) }));
     res.json({ ok: true, data });
   });
 
   router.get('/api/live', async (req, res) => {
     const service = parseOr400(serviceId, req.query.service ?? config.services[0], 'query: service');
-    res.json({ ok: true, data: await live.snapshot(service) });
+    if (!(await services.known(service))) throw new HttpError(404, `unknown service "${service}"`, { code: 'unknown-service' });
+    res.json({ ok: true, data: await engine.liveSnapshot(service) });
   });
 
   router.get('/api/geo', (req, res) => {
@@ -52,17 +57,7 @@ export function apiRoutes({ config, store, clocks, live, metrics, startedAt }: A
     res.type('application/geo+json').send(geo.json);
   });
 
-  const trusted = requireTrusted(config.ingestToken, 'simulation');
-  router.put('/api/simulation/:service', trusted, express.json({ limit: '4kb' }), (req, res) => {
-    const service = parseOr400(serviceId, req.params.service, 'path: service');
-    const body = parseOr400(simulationBody, req.body ?? {}, 'simulation');
-    res.json({ ok: true, data: clocks.simulate(service, body.t, body.speed, body.ttlMs) });
-  });
-
-  router.delete('/api/simulation/:service', trusted, (req, res) => {
-    const service = parseOr400(serviceId, req.params.service, 'path: service');
-    res.json({ ok: true, data: { ended: clocks.end(service) } });
-  });
+  router.use(simulationRoutes(config, new SimulationRuns(store, clocks)));
 
   return router;
 }

@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { apiRoutes } from './api.ts';
 import { channelRoutes } from './channel-routes.ts';
-import { Channels } from './channels.ts';
 import { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
 import { Dedupe } from './dedupe.ts';
@@ -13,9 +12,10 @@ import { errorHandler, notFound } from './errors.ts';
 import { FrameSource } from './frames.ts';
 import { IncidentFinder } from './incidents.ts';
 import { ingestRoutes } from './ingest.ts';
-import { LiveFeeds, type IoServer } from './live.ts';
 import { createMetrics } from './metrics.ts';
-import { ReplayChannels } from './replay.ts';
+import { Channels } from './playheads/channels.ts';
+import { PlayheadEngine, type IoServer } from './playheads/engine.ts';
+import { ServiceCatalog } from './services.ts';
 import { attachSockets } from './sockets.ts';
 import { staticClient } from './static.ts';
 import type { ChannelStore, HistoryStore } from './store/store.ts';
@@ -36,9 +36,8 @@ export interface AppDeps {
 export interface Application {
   httpServer: HttpServer;
   io: IoServer;
-  live: LiveFeeds;
+  engine: PlayheadEngine;
   clocks: Clocks;
-  replay: ReplayChannels;
   channels: Channels;
   frames: FrameSource;
   /** Loads the stored channels, starts the frame loops and housekeeping (listening is the caller's). */
@@ -60,19 +59,19 @@ export function createApplication(deps: AppDeps): Application {
 
   const app = express();
   const httpServer = createServer(app);
-  // perMessageDeflate off: Socket.IO then encodes a string broadcast once for the whole room.
+  // perMessageDeflate off: Socket.IO then encodes a room broadcast once and sends the same bytes to all.
   const io: IoServer = new Server(httpServer, { perMessageDeflate: false, serveClient: false });
-  const live = new LiveFeeds(io, store, frames, clocks, config, metrics);
-  const replay = new ReplayChannels(store, frames, clocks, config, metrics, now);
+  const engine = new PlayheadEngine({ io, store, frames, clocks, config, metrics, logger, now });
   const incidents = new IncidentFinder(store, frames, clocks, config);
-  const channels = new Channels(io, store, frames, incidents, clocks, config, metrics, logger, now);
-  attachSockets(io, { live, replay, channels }, metrics, logger);
+  const channels = new Channels({ engine, store, incidents, clocks, config, metrics, logger, now });
+  const services = new ServiceCatalog(store, config, now);
+  attachSockets(io, { engine, channels, services, metrics, logger });
 
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.trustProxy));
   app.use(compression());
-  app.use(apiRoutes({ config, store, clocks, live, metrics, startedAt: now() }));
-  app.use(historyRoutes({ config, store, frames, incidents }));
+  app.use(apiRoutes({ config, store, clocks, engine, services, metrics, startedAt: now() }));
+  app.use(historyRoutes({ config, store, frames, incidents, clocks }));
   app.use(channelRoutes(config, channels));
   app.use(ingestRoutes({ config, store, dedupe, metrics, now }));
   app.use('/api', notFound());
@@ -84,21 +83,21 @@ export function createApplication(deps: AppDeps): Application {
   return {
     httpServer,
     io,
-    live,
+    engine,
     clocks,
-    replay,
     channels,
     frames,
     async start() {
       await channels.load();
       channels.start();
-      live.start();
+      engine.start();
       housekeeping ??= setInterval(() => dedupe.sweep(now()), HOUSEKEEPING_MS);
       housekeeping.unref();
     },
     async close() {
-      live.stop();
+      engine.stop();
       await channels.stop();
+      frames.close();
       clearInterval(housekeeping);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { channelName, channelUpdate } from '../shared/schemas.ts';
-import type { Channels } from './channels.ts';
+import type { Channels } from './playheads/channels.ts';
 import type { Config } from './config.ts';
 import { HttpError, parseOr400 } from './errors.ts';
 

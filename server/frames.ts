@@ -1,6 +1,9 @@
-import { frameAt, frameSpan } from '../shared/frame.ts';
+import { EventEmitter } from 'node:events';
+import { frameAt, frameSpan, LEVEL_LOOKBACK_MINUTES } from '../shared/frame.ts';
 import type { CountryStates } from '../shared/protocol.ts';
-import { SLOT_MINUTES, SLOTS_PER_WEEK, type HistoryStore } from './store/store.ts';
+import { minuteOf } from '../shared/time.ts';
+import { MinuteCache } from './playheads/minute-cache.ts';
+import { SLOT_MINUTES, SLOTS_PER_WEEK, type Commit, type HistoryStore } from './store/store.ts';
 
 export interface FrameSettings {
   windowMinutes: number;
@@ -10,29 +13,76 @@ export interface FrameSettings {
 
 export type SlotBaselines = Map<string, number>;
 
-// Enough for every slot of a week of one busy service; old entries go first.
-const CACHE_LIMIT = 20_000;
+interface ServiceBaselines {
+  /** First minute with counts; weeks before it are unknown, not quiet. */
+  first: Promise<number | undefined> | undefined;
+  slots: Map<number, SlotBaselines>;
+}
+
+// Enough for every slot of a week of a few busy services; old entries go first.
+const BASELINE_SLOTS_LIMIT = 20_000;
+// Frames of recent minutes, shared by every room at the same (service, minute).
+const FRAME_CACHE_LIMIT = 2_000;
+
+/** Minutes of history whose change can alter the frame at `minute` (the frame's span). */
+const span = (windowMinutes: number) => windowMinutes + LEVEL_LOOKBACK_MINUTES;
 
 /**
- * Frames from the history store: the one path live and replay share.
+ * Frames from the history: the one path live, replay, channels and tests share.
  *
  * The baseline of a country at a minute is the mean count of the same 15-minute slot of the week
  * over the trailing `baselineWeeks` weeks that have history for the service (scaled to the
  * window), never below `baselineFloor`; with no such week, it is the floor.
+ *
+ * Counts come from a MinuteCache kept in step with the store's commits, and a computed frame is
+ * kept per (store key, service, minute), so rooms at the same moment share one computation.
+ * Emits `change(key, from, to)` after a commit or another process changed minutes of a key
+ * (`from = -Infinity` when all of them may have changed).
  */
-export class FrameSource {
-  private readonly cache = new Map<string, { generation: number; baselines: SlotBaselines }>();
-  private readonly firsts = new Map<string, { generation: number; first: number | undefined }>();
+export class FrameSource extends EventEmitter<{ change: [key: string, from: number, to: number] }> {
+  private readonly minutes: MinuteCache;
+  private readonly baselineCache = new Map<string, ServiceBaselines>();
+  private baselineSlots = 0;
+  /** Per store key: `service\0minute` to the frame. */
+  private readonly frameCache = new Map<string, Map<string, CountryStates>>();
+  private frameCount = 0;
+  /** The latest minute any cached frame is at, so old writes can tell whether they reach one. */
+  private latestFrameMinute = -Infinity;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly store: HistoryStore,
     private readonly settings: FrameSettings,
-  ) {}
+  ) {
+    super();
+    this.minutes = new MinuteCache(store);
+    this.unsubscribe = store.onCommit((commit) => this.onCommit(commit));
+  }
 
-  async frame(service: string, t: number): Promise<CountryStates> {
+  /**
+   * The frame of `service` at data time `t`, counting the rows stored under `source` (the
+   * service itself, or a simulation's own key) against the service's real baselines.
+   */
+  async frame(service: string, t: number, source = service): Promise<CountryStates> {
+    const minute = minuteOf(t);
+    const id = `${service}\0${minute}`;
+    const hit = this.frameCache.get(source)?.get(id);
+    if (hit) return hit;
     const { from, to } = frameSpan(t, this.settings.windowMinutes);
-    const [rows, baseline] = await Promise.all([this.store.rows(service, from, to), this.baselines(service, from, to)]);
-    return frameAt(rows, t, { windowMinutes: this.settings.windowMinutes, baseline });
+    const [rows, baseline] = await Promise.all([this.minutes.rows(source, from, to), this.baselines(service, from, to)]);
+    const states = frameAt(rows, t, { windowMinutes: this.settings.windowMinutes, baseline });
+    this.remember(source, id, states);
+    return states;
+  }
+
+  /** Asks the store which keys other processes changed; drops what they made stale. */
+  async reconcile(): Promise<void> {
+    const revisions = await this.store.revisions();
+    for (const key of this.minutes.reconcile(revisions)) this.changed(key, -Infinity, Infinity, true);
+  }
+
+  close(): void {
+    this.unsubscribe();
   }
 
   /** A baseline function covering the minutes `[from, to]`. */
@@ -46,26 +96,31 @@ export class FrameSource {
 
   /** Per slot, the baseline of every country that has history for it (others are at the floor). */
   async slotBaselines(service: string, slots: readonly number[]): Promise<Map<number, SlotBaselines>> {
+    let cache = this.baselineCache.get(service);
+    if (!cache) this.baselineCache.set(service, (cache = { first: undefined, slots: new Map() }));
     const bySlot = new Map<number, SlotBaselines>();
     const missing: number[] = [];
-    const generation = this.store.generation();
     for (const slot of slots) {
-      const hit = this.cache.get(`${service}:${slot}`);
-      if (hit && hit.generation === generation) bySlot.set(slot, hit.baselines);
+      const hit = cache.slots.get(slot);
+      if (hit) bySlot.set(slot, hit);
       else missing.push(slot);
     }
     if (missing.length > 0) {
-      for (const [slot, baselines] of await this.compute(service, missing, generation)) {
+      for (const [slot, baselines] of await this.compute(service, cache, missing)) {
         bySlot.set(slot, baselines);
-        this.remember(`${service}:${slot}`, generation, baselines);
+        if (this.baselineCache.get(service) !== cache) continue; // invalidated meanwhile
+        if (!cache.slots.has(slot)) this.baselineSlots++;
+        cache.slots.set(slot, baselines);
       }
+      this.trimBaselines();
     }
     return bySlot;
   }
 
-  private async compute(service: string, slots: number[], generation: number): Promise<Map<number, SlotBaselines>> {
+  private async compute(service: string, cache: ServiceBaselines, slots: number[]): Promise<Map<number, SlotBaselines>> {
     const { baselineWeeks, baselineFloor, windowMinutes } = this.settings;
-    const firstMinute = await this.firstMinute(service, generation);
+    cache.first ??= this.store.range(service).then((r) => r?.from);
+    const firstMinute = await cache.first;
     const past: number[] = [];
     for (const slot of slots) for (let w = 1; w <= baselineWeeks; w++) past.push(slot - w * SLOTS_PER_WEEK);
     const sums = new Map<number, Map<string, number>>();
@@ -93,17 +148,100 @@ export class FrameSource {
     return out;
   }
 
-  private async firstMinute(service: string, generation: number): Promise<number | undefined> {
-    const hit = this.firsts.get(service);
-    if (hit && hit.generation === generation) return hit.first;
-    const first = (await this.store.range(service))?.from;
-    this.firsts.set(service, { generation, first });
-    return first;
+  private onCommit(commit: Commit): void {
+    const moved = this.minutes.apply(commit);
+    let from = Infinity;
+    let to = -Infinity;
+    for (const row of commit.rows) {
+      from = Math.min(from, row.minute);
+      to = Math.max(to, row.minute);
+    }
+    this.invalidateBaselines(commit.service, from);
+    if (moved === 'all') this.changed(commit.service, -Infinity, Infinity, false);
+    // Announced even when no cached minute moved: a room may be about to read these minutes.
+    else this.changed(commit.service, from, to, false);
   }
 
-  private remember(key: string, generation: number, baselines: SlotBaselines): void {
-    this.cache.delete(key);
-    this.cache.set(key, { generation, baselines });
-    if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+  /**
+   * A write at `minute` changes the baselines of the slots one to `baselineWeeks` weeks later, and
+   * all of them when it comes before the service's first count (the weeks that count change).
+   */
+  private invalidateBaselines(service: string, minute: number): void {
+    const cache = this.baselineCache.get(service);
+    if (!cache) return;
+    const first = Math.floor(minute / SLOT_MINUTES) + SLOTS_PER_WEEK;
+    void cache.first?.then((known) => {
+      if (this.baselineCache.get(service) !== cache) return;
+      if (known === undefined || minute < known) this.dropBaselines(service);
+    });
+    for (const slot of cache.slots.keys()) {
+      if (slot >= first) {
+        cache.slots.delete(slot);
+        this.baselineSlots--;
+      }
+    }
+    // Frames from that slot on were computed with the old baselines (only an old write reaches them).
+    const from = first * SLOT_MINUTES;
+    if (from > this.latestFrameMinute) return;
+    for (const [key, frames] of this.frameCache) {
+      for (const id of frames.keys()) {
+        const [name, minute] = id.split('\0');
+        if (name === service && Number(minute) >= from) frames.delete(id);
+      }
+      if (frames.size === 0) this.frameCache.delete(key);
+    }
+    this.frameCount = [...this.frameCache.values()].reduce((n, f) => n + f.size, 0);
+  }
+
+  private dropBaselines(service: string): void {
+    this.baselineSlots -= this.baselineCache.get(service)?.slots.size ?? 0;
+    this.baselineCache.delete(service);
+    // Rare (a first count earlier than known, an import beside the server): every cached frame
+    // may hold those baselines, under the service's key or a simulation's.
+    this.frameCache.clear();
+    this.frameCount = 0;
+  }
+
+  private trimBaselines(): void {
+    for (const [service, cache] of this.baselineCache) {
+      if (this.baselineSlots <= BASELINE_SLOTS_LIMIT) return;
+      this.baselineSlots -= cache.slots.size;
+      this.baselineCache.delete(service);
+    }
+  }
+
+  /** Minutes `[from, to]` of `key` changed: frames whose span holds them are stale. */
+  private changed(key: string, from: number, to: number, foreign: boolean): void {
+    const frames = this.frameCache.get(key);
+    if (frames) {
+      const last = to + span(this.settings.windowMinutes) - 1;
+      for (const id of frames.keys()) {
+        const minute = Number(id.slice(id.indexOf('\0') + 1));
+        if (minute >= from && minute <= last) {
+          frames.delete(id);
+          this.frameCount--;
+        }
+      }
+    }
+    // Another process may have written anything, history included.
+    if (foreign) this.dropBaselines(key);
+    this.emit('change', key, from, to);
+  }
+
+  private remember(key: string, id: string, states: CountryStates): void {
+    let frames = this.frameCache.get(key);
+    if (!frames) this.frameCache.set(key, (frames = new Map()));
+    if (!frames.has(id)) this.frameCount++;
+    this.latestFrameMinute = Math.max(this.latestFrameMinute, Number(id.slice(id.indexOf('\0') + 1)));
+    frames.set(id, states);
+    while (this.frameCount > FRAME_CACHE_LIMIT) {
+      const [oldestKey, oldest] = this.frameCache.entries().next().value!;
+      const oldestId = oldest.keys().next().value;
+      if (oldestId !== undefined) {
+        oldest.delete(oldestId);
+        this.frameCount--;
+      }
+      if (oldest.size === 0) this.frameCache.delete(oldestKey);
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { nextLevel } from '../shared/levels.ts';
 import type { Incident, Level } from '../shared/protocol.ts';
+import { isSimulationKey, serviceOfKey } from '../shared/simulation.ts';
 import { MINUTE_MS, minuteOf } from '../shared/time.ts';
 import { rollingSums } from '../shared/window-sum.ts';
 import type { Clocks } from './clocks.ts';
@@ -32,7 +33,7 @@ interface Run {
  * found at minute resolution: the minute whose trailing window holds the most reports.
  */
 export class IncidentFinder {
-  private readonly cache = new Map<string, { generation: number; at: number; incidents: Incident[] }>();
+  private readonly cache = new Map<string, { generation: string; at: number; incidents: Incident[] }>();
 
   constructor(
     private readonly store: HistoryStore,
@@ -42,9 +43,14 @@ export class IncidentFinder {
   ) {}
 
   async find(service: string): Promise<Incident[]> {
-    const generation = this.store.generation();
+    // The key's rows and its service's baselines: a commit to either may change the incidents.
+    const revisions = await this.store.revisions();
+    const generation = `${revisions.get(service) ?? 0}:${revisions.get(serviceOfKey(service)) ?? 0}`;
     const hit = this.cache.get(service);
-    if (hit && (hit.generation === generation || Date.now() - hit.at < REFRESH_MS)) return hit.incidents;
+    if (hit && hit.generation === generation) return hit.incidents;
+    // Within the refresh period a growing history may be answered from the cache, a dropped one
+    // (a simulation run removed) may not.
+    if (hit && Date.now() - hit.at < REFRESH_MS && (await this.store.range(service)) !== null) return hit.incidents;
     const incidents = await this.detect(service);
     this.cache.set(service, { generation, at: Date.now(), incidents });
     return incidents;
@@ -61,7 +67,8 @@ export class IncidentFinder {
       if (!m) counts.set(row.slot, (m = new Map()));
       m.set(row.country, row.count);
     }
-    const baselines = await this.frames.slotBaselines(service, [...counts.keys()]);
+    // A simulation run is measured against its service's real baselines, as its live map was.
+    const baselines = await this.frames.slotBaselines(serviceOfKey(service), [...counts.keys()]);
     const scale = this.config.windowMinutes / SLOT_MINUTES;
     const floor = this.config.baselineFloor;
 
@@ -91,7 +98,7 @@ export class IncidentFinder {
 
     const kept = runs.filter((r) => r.last - r.first + 1 >= MIN_SLOTS || r.level === 'outage');
     const datasets = await this.store.datasets(service);
-    const liveEdge = minuteOf(this.clocks.now(service));
+    const liveEdge = this.liveEdge(service);
     const incidents: Incident[] = [];
     for (const r of kept) {
       const startMinute = r.first * SLOT_MINUTES;
@@ -110,9 +117,17 @@ export class IncidentFinder {
         countries: peak.countries,
         ...(dataset?.note ? { note: dataset.note } : {}),
         ...(dataset?.sources ? { sources: dataset.sources } : {}),
+        ...(isSimulationKey(service) ? { simulated: true } : {}),
       });
     }
     return incidents.reverse();
+  }
+
+  /** The store key's present, epoch minute: a simulation run's is its clock while it runs; a kept run is over. */
+  private liveEdge(key: string): number {
+    if (!isSimulationKey(key)) return minuteOf(this.clocks.now(key));
+    const service = serviceOfKey(key);
+    return this.clocks.source(service) === key ? minuteOf(this.clocks.now(service)) : Infinity;
   }
 
   /** The minute with the largest trailing-window total in `[from, to]`, and each country's own peak. */

@@ -28,13 +28,35 @@ export function createMetrics(withProcessMetrics: boolean) {
     }),
     frames: new Counter({
       name: 'outage_frames_total',
-      help: 'Live frames broadcast (one per room per change)',
+      help: 'Frames broadcast (one per room per change)',
       registers,
     }),
     frameBytes: new Histogram({
       name: 'outage_frame_bytes',
       help: 'Size of broadcast frames in bytes',
       buckets: [64, 128, 256, 512, 1024, 4096, 16384, 65536],
+      registers,
+    }),
+    snapshots: new Counter({
+      name: 'outage_room_snapshots_total',
+      help: 'Whole snapshots pushed to a room because its playhead moved (a producer, a pause at the present, a simulation)',
+      registers,
+    }),
+    rooms: new Gauge({
+      name: 'outage_playhead_rooms',
+      help: 'Playhead rooms held (live, replay, channel)',
+      registers,
+    }),
+    roomFailures: new Counter({
+      name: 'outage_room_failures_total',
+      help: 'Frame computations that failed (a store read), by room kind; each is retried',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    watchRefused: new Counter({
+      name: 'outage_watch_refused_total',
+      help: 'Socket.IO watch requests refused, by error code',
+      labelNames: ['code'] as const,
       registers,
     }),
     channels: new Gauge({

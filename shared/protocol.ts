@@ -3,8 +3,12 @@
  * Both sides import this file; never copy its types elsewhere.
  */
 
-/** Bumped on any incompatible change to the events or payloads below. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change to the events or payloads below. A client states the version
+ * it speaks in every `watch`; the server refuses any other with `unsupported-protocol`.
+ * v2: frames are plain objects with a per-room `seq`; acks carry `{code, message}` errors.
+ */
+export const PROTOCOL_VERSION = 2;
 
 export const LEVELS = ['normal', 'elevated', 'outage'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -33,6 +37,11 @@ export interface Frame {
   mode: Mode;
   /** Data time, epoch ms. */
   t: number;
+  /**
+   * Position of this frame in its room: the snapshot a client holds has `seq` n, the next frame
+   * it may apply has n + 1. Anything else is dropped (older) or means a gap (watch again).
+   */
+  seq: number;
   changes: CountryStates;
 }
 
@@ -54,6 +63,8 @@ export interface Snapshot {
   service: string;
   mode: Mode;
   t: number;
+  /** The room's frame sequence number this state is at; the next frame has `seq + 1`. */
+  seq: number;
   clock: ClockState;
   windowMinutes: number;
   frameMs: number;
@@ -106,14 +117,44 @@ export interface ChannelUpdate {
   timeZone?: string;
 }
 
-export type Ack<T> = { ok: true; data: T } | { ok: false; error: string };
+/**
+ * Stable reasons a `watch` (or an API call) is refused; clients translate the code, never the
+ * message. Modelled on tldraw sync-core's incompatibility reasons.
+ */
+export const ERROR_CODES = [
+  /** The client speaks another protocol version: reload the page. */
+  'unsupported-protocol',
+  /** The payload is not a watch request (a missing or mistyped field); the message names it. */
+  'invalid-request',
+  /** `t` is not a usable data time (before 2000, in the future, not a time). */
+  'invalid-time',
+  /** No such service is configured or stored. */
+  'unknown-service',
+  /** No named channel by that name (yet): screens retry. */
+  'unknown-channel',
+  /** The server failed (a store read); retrying later may work. */
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface AckError {
+  code: ErrorCode;
+  /** English, for logs and developers; pages show a translation of `code`. */
+  message: string;
+}
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: AckError };
 
 /**
  * `{service}`: the live map. `{service, t, speed?, playing?}`: a private replay channel whose
  * playhead starts at data time `t` (epoch ms or ISO string); watching again seeks, changes speed
- * or pauses, and acks a fresh snapshot. `{channel}`: a named channel.
+ * or pauses, and acks a fresh snapshot. `{channel}`: a named channel. Each carries the client's
+ * `protocol` version.
  */
-export type WatchRequest =
+export type WatchRequest = { protocol: number } & WatchTarget;
+
+/** What a `watch` asks for, without the protocol version. */
+export type WatchTarget =
   | { service: string }
   | { service: string; t: number | string; speed?: number; playing?: boolean }
   | { channel: string };
@@ -122,33 +163,24 @@ export type WatchRequest =
 export const REPLAY_SPEEDS = [1, 10, 60, 300, 900, 3600] as const;
 
 /**
- * Frames travel as JSON strings: Socket.IO encodes a string broadcast once for the whole room,
- * whereas an object is re-encoded per socket.
+ * Frames are plain objects: Socket.IO's adapter encodes a room broadcast once whatever the payload
+ * (as long as it holds no binary), so pre-stringifying would only make every client parse twice.
  */
-export type FrameJson = string & { readonly __frame: unique symbol };
-
 export interface ServerToClientEvents {
-  frame: (frame: FrameJson) => void;
-  /** The room's clock changed (a simulation started or stopped): watch again for a new snapshot. */
+  frame: (frame: Frame) => void;
+  /**
+   * The playhead moved by itself or was moved (a producer's change, a replay that paused at the
+   * present, a simulation's clock starting or stopping): this state replaces the client's.
+   */
+  snapshot: (snapshot: Snapshot) => void;
+  /** What the socket watched is gone (a removed channel): watch again to learn why. */
   resync: (reason: string) => void;
-  /** A replay's clock changed by itself (it reached the live edge and paused). */
-  clock: (clock: ClockState) => void;
-  /** The producer changed the channel: a fresh snapshot (with `channel`) replaces the state. */
-  channel: (snapshot: Snapshot) => void;
 }
 
 export interface ClientToServerEvents {
   watch: (request: WatchRequest, ack: (response: Ack<Snapshot>) => void) => void;
   /** Clock sync: acks the server's wall clock (epoch ms); clients estimate their offset (NTP-style, least round trip wins). */
   time: (ack: (serverNow: number) => void) => void;
-}
-
-export function encodeFrame(frame: Frame): FrameJson {
-  return JSON.stringify(frame) as FrameJson;
-}
-
-export function decodeFrame(json: FrameJson): Frame {
-  return JSON.parse(json) as Frame;
 }
 
 /** Problem kinds a user can pick, after Downdetector's categories. */
@@ -189,6 +221,8 @@ export interface Incident {
   /** Where the data came from, when it is a bundled reconstruction. */
   note?: string;
   sources?: readonly string[];
+  /** Set on the incidents of a simulation run (`twitter~sim`): never a real outage. */
+  simulated?: boolean;
 }
 
 /**

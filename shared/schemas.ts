@@ -4,14 +4,27 @@
  */
 import { z } from 'zod';
 import { isCountryCode } from './countries.ts';
-import { MODES, PROBLEMS, THEMES } from './protocol.ts';
+import { MODES, PROBLEMS, PROTOCOL_VERSION, THEMES } from './protocol.ts';
+import { serviceOfKey } from './simulation.ts';
 import { isTimeZone } from './time.ts';
+
+const SERVICE_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 export const serviceId = z
   .string({ error: 'must be a string' })
   .trim()
   .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or dashes, e.g. "twitter"');
+  .regex(SERVICE_ID, 'must be 1-40 letters, digits or dashes, e.g. "twitter"');
+
+/**
+ * What the read endpoints accept: a service id, or its simulation key (`twitter~sim`), a kept
+ * simulation run. Writes take `serviceId` only, so no one can send rows under a simulation key.
+ */
+export const storeKey = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .toLowerCase()
+  .refine((key) => SERVICE_ID.test(serviceOfKey(key)), { error: 'must be a service id such as "twitter", or a simulation run such as "twitter~sim"' });
 
 export const countryCode = z
   .string({ error: 'must be a string' })
@@ -57,23 +70,36 @@ export const ingestRow = z.strictObject(
 );
 export type ParsedIngestRow = z.output<typeof ingestRow>;
 
-export const watchRequest = z.union(
-  [
-    z.strictObject({
-      service: serviceId,
-      t: instant.optional(),
-      speed: z.number({ error: 'must be a number' }).positive('must be positive').max(3600, 'must be at most 3600').default(1),
-      playing: z.boolean({ error: 'must be true or false' }).default(true),
-    }),
-    z.strictObject({ channel: z.string().trim().min(1).max(64) }), // validated as a name on use
-  ],
-  { error: 'must be {service}, {service, t, speed} or {channel}' },
+/** `watch {protocol, service}` (live) or `{protocol, service, t, speed?, playing?}` (a private replay). */
+export const watchServiceRequest = z.strictObject(
+  {
+    protocol: z.literal(PROTOCOL_VERSION, { error: `must be ${PROTOCOL_VERSION}` }),
+    service: serviceId,
+    t: instant.optional(),
+    speed: z.number({ error: 'must be a number' }).positive('must be positive').max(3600, 'must be at most 3600').default(1),
+    playing: z.boolean({ error: 'must be true or false' }).default(true),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'must be {protocol, service} or {protocol, service, t, speed, playing}') },
+);
+
+/** `watch {protocol, channel}`: a named channel. */
+export const watchChannelRequest = z.strictObject(
+  {
+    protocol: z.literal(PROTOCOL_VERSION, { error: `must be ${PROTOCOL_VERSION}` }),
+    channel: channelNameSchema(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'must be {protocol, channel}') },
 );
 
 export const simulationBody = z.strictObject({
   t: z.number({ error: 'must be the data time in epoch milliseconds' }).finite(),
   speed: z.number({ error: 'must be a number' }).positive('must be positive').max(100_000, 'must be at most 100000'),
   ttlMs: z.number().int().min(1_000).max(600_000).default(15_000),
+});
+
+/** `DELETE /api/simulation/:service?keep=1`: keep the run's rows for replay. */
+export const simulationEndQuery = z.object({
+  keep: z.enum(['1', 'true', '0', 'false'], { error: 'must be 1 or 0' }).optional().transform((v) => v === '1' || v === 'true'),
 });
 
 /**
@@ -91,9 +117,13 @@ export function describeIssues(error: z.ZodError, root = ''): string[] {
   });
 }
 
-export const channelName = z
-  .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be 1-64 letters, digits or dashes, e.g. "wall-1"');
+function channelNameSchema() {
+  return z
+    .string({ error: 'must be a string' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be 1-64 letters, digits or dashes, e.g. "wall-1"');
+}
+
+export const channelName = channelNameSchema();
 
 const longitude = z.number().min(-360).max(360);
 const latitude = z.number().min(-85).max(85);

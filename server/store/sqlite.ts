@@ -4,8 +4,8 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { MinuteRow } from '../../shared/frame.ts';
 import type { ChannelState } from '../../shared/protocol.ts';
-import type { WriteJob, WriteResult, WriterMessage } from './sqlite-writer.ts';
-import { SLOT_MINUTES, type ChannelStore, type Dataset, type HistoryStore, type MinuteCount, type SlotRow } from './store.ts';
+import { SLOT_MINUTES, type ChannelStore, type Commit, type Dataset, type HistoryStore, type MinuteCount, type RowsAt, type SlotRow } from './store.ts';
+import type { WriteJob, WriteResult, WriterMessage } from './writer-messages.ts';
 
 /**
  * Schema migrations, in order; `PRAGMA user_version` records how many have run.
@@ -33,11 +33,14 @@ const MIGRATIONS: string[] = [
      key TEXT PRIMARY KEY, service TEXT NOT NULL, first_minute INTEGER NOT NULL, last_minute INTEGER NOT NULL,
      rows INTEGER NOT NULL, note TEXT, sources TEXT, loaded_at INTEGER NOT NULL);`,
   `CREATE TABLE channels (name TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);`,
+  // Moved by every transaction that touches the service (the writer thread, an import): see rowsAt.
+  `ALTER TABLE services ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 interface Pending {
+  job: WriteJob;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -63,9 +66,10 @@ export class SqliteStore implements HistoryStore, ChannelStore {
   private nextJob = 1;
   private readonly serviceIds = new Map<string, number>();
   private readonly statements;
-  private gen = 0;
   private drained: (() => void) | undefined;
-  private lastDataVersion: number;
+  private readonly commitListeners = new Set<(commit: Commit) => void>();
+  /** The last revisions read, and the data_version they were read at (see revisions()). */
+  private revisionCache: { dataVersion: number; revisions: Map<string, number> } | undefined;
 
   constructor(readonly file: string, options: SqliteOptions = {}) {
     this.groupCommit = options.groupCommit ?? true;
@@ -87,8 +91,9 @@ export class SqliteStore implements HistoryStore, ChannelStore {
       first: this.db.prepare('SELECT minute FROM counts WHERE service = ? ORDER BY minute ASC LIMIT 1').pluck(),
       last: this.db.prepare('SELECT minute FROM counts WHERE service = ? ORDER BY minute DESC LIMIT 1').pluck(),
       serviceId: this.db.prepare('SELECT id FROM services WHERE name = ?').pluck(),
+      revision: this.db.prepare('SELECT rev FROM services WHERE id = ?').pluck(),
+      revisions: this.db.prepare('SELECT name, rev FROM services'),
     };
-    this.lastDataVersion = this.dataVersion();
     // Started now, so the first request does not wait for the thread to boot.
     if (!options.readonly) this.startWriter();
   }
@@ -131,27 +136,28 @@ export class SqliteStore implements HistoryStore, ChannelStore {
   private write(rows: readonly MinuteCount[], mode: WriteJob['mode']): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
     const id = this.nextJob++;
+    const job: WriteJob = { id, mode, rows };
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { job, resolve, reject });
       const writer = this.startWriter();
       // Unanswered writes keep the process alive; an idle writer does not.
       writer.ref();
-      writer.postMessage({ id, mode, rows } satisfies WriterMessage);
+      writer.postMessage(job satisfies WriterMessage);
     });
   }
 
   private startWriter(): Worker {
     if (this.writer) return this.writer;
-    // The writer is TypeScript like the rest: the thread registers tsx's loader, then imports it.
-    const entry = new URL('./sqlite-writer.ts', import.meta.url).href;
-    const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-    const writer = new Worker(boot, { eval: true, workerData: { file: this.file, groupCommit: this.groupCommit } });
+    const writer = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: { file: this.file, groupCommit: this.groupCommit } });
     writer.on('message', (result: WriteResult) => {
-      for (const id of result.ids) {
-        const job = this.pending.get(id);
-        this.pending.delete(id);
-        if (result.error) job?.reject(new Error(result.error));
-        else job?.resolve();
+      const jobs = result.ids.flatMap((id) => this.pending.get(id) ?? []);
+      for (const id of result.ids) this.pending.delete(id);
+      // Listeners (the live frames) hear of a commit before its writers are answered, so a
+      // viewer's frame can follow a report's 2xx as closely as possible.
+      if (!result.error) this.announce(jobs.map((p) => p.job), result.revisions);
+      for (const job of jobs) {
+        if (result.error) job.reject(new Error(result.error));
+        else job.resolve();
       }
       if (this.pending.size === 0) {
         writer.unref();
@@ -169,6 +175,52 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     writer.unref();
     this.writer = writer;
     return writer;
+  }
+
+  private announce(jobs: WriteJob[], revisions: WriteResult['revisions']): void {
+    if (this.commitListeners.size === 0) return;
+    for (const [service, rev] of revisions) {
+      for (const mode of ['add', 'put'] as const) {
+        const rows = jobs.flatMap((j) => (j.mode === mode ? j.rows.filter((r) => r.service === service) : []));
+        if (rows.length === 0) continue;
+        const commit: Commit = { service, rev, mode, rows };
+        for (const listener of this.commitListeners) listener(commit);
+      }
+    }
+  }
+
+  onCommit(listener: (commit: Commit) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  async rowsAt(service: string, from: number, to: number): Promise<RowsAt> {
+    const id = this.serviceId(service);
+    if (id === undefined) return { rows: [], rev: 0 };
+    // One read transaction: the rows and the revision come from the same snapshot of the WAL.
+    return this.readSnapshot(() => ({
+      rev: this.statements.revision.get(id) as number,
+      rows: this.statements.rows.all(id, from, to) as MinuteRow[],
+    }));
+  }
+
+  async revisions(): Promise<Map<string, number>> {
+    // data_version moves only when another connection commits: skip the query while it stands still.
+    const dataVersion = this.dataVersion();
+    if (this.revisionCache?.dataVersion !== dataVersion) {
+      const rows = this.statements.revisions.all() as Array<{ name: string; rev: number }>;
+      this.revisionCache = { dataVersion, revisions: new Map(rows.map((r) => [r.name, r.rev])) };
+    }
+    return new Map(this.revisionCache.revisions);
+  }
+
+  private readSnapshot<T>(read: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      return read();
+    } finally {
+      this.db.exec('COMMIT');
+    }
   }
 
   async rows(service: string, from: number, to: number): Promise<MinuteRow[]> {
@@ -246,14 +298,17 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     return this.db.prepare('DELETE FROM channels WHERE name = ?').run(name).changes > 0;
   }
 
-  generation(): number {
-    // data_version moves whenever another connection commits: the writer thread or an import.
-    const v = this.dataVersion();
-    if (v !== this.lastDataVersion) {
-      this.lastDataVersion = v;
-      this.gen++;
-    }
-    return this.gen;
+  async dropService(service: string): Promise<void> {
+    const id = this.serviceId(service);
+    if (id === undefined) return;
+    // The services row stays: the writer thread caches its id, and the next run reuses it.
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM counts WHERE service = ?').run(id);
+      this.db.prepare('DELETE FROM slots WHERE service = ?').run(id);
+      this.db.prepare('UPDATE services SET rev = rev + 1 WHERE id = ?').run(id);
+    })();
+    // data_version does not move for this connection's own commits.
+    this.revisionCache = undefined;
   }
 
   /** Bytes the database files take (main file and write-ahead log). */

@@ -17,6 +17,21 @@ export interface SlotRow {
   count: number;
 }
 
+/** `HistoryStore.rowsAt`: rows and the revision of their service they were read at. */
+export interface RowsAt {
+  rows: MinuteRow[];
+  rev: number;
+}
+
+/** What one commit wrote for one service, and the service's revision after it. */
+export interface Commit {
+  service: string;
+  rev: number;
+  /** `add` rows were added to what was stored; `put` rows replaced it. */
+  mode: 'add' | 'put';
+  rows: readonly MinuteCount[];
+}
+
 /** A named batch of history loaded once (a bundled replay, an imported file). */
 export interface Dataset {
   key: string;
@@ -58,10 +73,23 @@ export interface HistoryStore {
   markDataset(dataset: Dataset): Promise<boolean>;
   datasets(service?: string): Promise<Dataset[]>;
   /**
-   * Increases whenever the stored data changes, by this process or another one (an import run
-   * beside the server). Caches compare it to know when they are stale.
+   * Rows of `service` with `from <= minute <= to`, read in one transaction together with the
+   * service's revision they reflect, so a reader can tell which commits it already holds.
    */
-  generation(): number;
+  rowsAt(service: string, from: number, to: number): Promise<RowsAt>;
+  /**
+   * Every stored service's revision: it moves with each commit that touches the service, by this
+   * process or another one (an import run beside the server). Caches compare it to know when
+   * they are stale.
+   */
+  revisions(): Promise<Map<string, number>>;
+  /**
+   * Calls `listener` after each commit of this process, with what it wrote, before the writers
+   * are answered. Returns a function that removes the listener.
+   */
+  onCommit(listener: (commit: Commit) => void): () => void;
+  /** Deletes every row of `service` (a simulation run) and moves its revision. */
+  dropService(service: string): Promise<void>;
   close(): Promise<void>;
 }
 

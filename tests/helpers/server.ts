@@ -10,7 +10,7 @@ import { loadBundledReplays } from '../../server/bundled.ts';
 import { loadConfig } from '../../server/config.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { ChannelStore, HistoryStore } from '../../server/store/store.ts';
-import type { Ack, ClientToServerEvents, ServerToClientEvents, Snapshot, WatchRequest } from '../../shared/protocol.ts';
+import { PROTOCOL_VERSION, type Ack, type ClientToServerEvents, type ServerToClientEvents, type Snapshot, type WatchRequest, type WatchTarget } from '../../shared/protocol.ts';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -83,7 +83,9 @@ export function connectClient(url: string, reconnectionDelay = 50): TestSocket {
   return connect(url, { transports: ['websocket'], forceNew: true, reconnectionDelay, reconnectionDelayMax: Math.max(200, reconnectionDelay) });
 }
 
-export function watch(socket: TestSocket, request: WatchRequest): Promise<Ack<Snapshot>> {
+/** Watches with this client's protocol version (a test of another version emits by hand). */
+export function watch(socket: TestSocket, target: WatchTarget): Promise<Ack<Snapshot>> {
+  const request: WatchRequest = { protocol: PROTOCOL_VERSION, ...target };
   return socket.timeout(5000).emitWithAck('watch', request);
 }
 

@@ -71,9 +71,9 @@ describe('named channels', () => {
     const latest: Snapshot[] = [];
     for (const [i, s] of screens.entries()) {
       const ack = await watch(s, { channel: 'wall' });
-      if (!ack.ok) throw new Error(ack.error);
+      if (!ack.ok) throw new Error(ack.error.message);
       expect(ack.data.channel?.mode).toBe('live');
-      s.on('channel', (snapshot) => (latest[i] = snapshot));
+      s.on('snapshot', (snapshot) => (latest[i] = snapshot));
     }
     const peak = Date.UTC(2022, 11, 29, 0, 45);
     const seek = await put(server, 'wall', { t: peak, speed: 60, playing: true });
@@ -124,6 +124,6 @@ describe('named channels', () => {
 
   it('answers a watch of an unknown channel with ok:false', async () => {
     const server = await start();
-    expect(await watch(screen(server), { channel: 'nowhere' })).toEqual({ ok: false, error: 'no channel "nowhere"' });
+    expect(await watch(screen(server), { channel: 'nowhere' })).toEqual({ ok: false, error: { code: 'unknown-channel', message: 'no channel "nowhere"' } });
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyChanges } from '../../shared/frame.ts';
-import { decodeFrame, type CountryStates, type Frame } from '../../shared/protocol.ts';
+import type { CountryStates, Frame, Snapshot } from '../../shared/protocol.ts';
 import { connectClient, postJson, startServer, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
 let server: RunningServer | undefined;
@@ -21,16 +21,26 @@ function ingest(rows: Array<{ country: string; count: number; at?: number; servi
   return postJson(`${server!.url}/api/ingest`, rows.map((r) => ({ service: r.service ?? 'twitter', country: r.country, at: r.at ?? Date.now(), count: r.count })));
 }
 
-/** Collects frames and keeps the state they build on top of a snapshot. */
-function follow(socket: TestSocket, base: CountryStates) {
+/**
+ * Collects frames and keeps the state they build on top of a snapshot, as a client must: each
+ * frame's `seq` follows the one before it, or the test fails.
+ */
+function follow(socket: TestSocket, snapshot: Snapshot) {
   const frames: Frame[] = [];
-  let states = base;
-  socket.on('frame', (json) => {
-    const frame = decodeFrame(json);
+  let states: CountryStates = snapshot.countries;
+  let seq = snapshot.seq;
+  socket.on('frame', (frame) => {
+    expect(frame.seq).toBe(seq + 1);
+    seq = frame.seq;
     frames.push(frame);
     states = applyChanges(states, frame.changes);
   });
   return { frames, states: () => states };
+}
+
+function data<T>(ack: { ok: true; data: T } | { ok: false; error: { message: string } }): T {
+  if (!ack.ok) throw new Error(ack.error.message);
+  return ack.data;
 }
 
 describe('live frames', () => {
@@ -38,12 +48,11 @@ describe('live frames', () => {
     server = await startServer();
     await ingest([{ country: 'US', count: 10_000 }]);
     const socket = client();
-    const ack = await watch(socket, { service: 'twitter' });
-    if (!ack.ok) throw new Error(ack.error);
-    expect(ack.data.countries).toEqual({ US: { count: 10_000, baseline: 10, level: 'outage' } });
-    expect(ack.data).toMatchObject({ service: 'twitter', mode: 'live', windowMinutes: 15, heatMax: 10_000, clock: { speed: 1, simulated: false } });
+    const snapshot = data(await watch(socket, { service: 'twitter' }));
+    expect(snapshot.countries).toEqual({ US: { count: 10_000, baseline: 10, level: 'outage' } });
+    expect(snapshot).toMatchObject({ protocol: 2, service: 'twitter', mode: 'live', seq: expect.any(Number), windowMinutes: 15, heatMax: 10_000, clock: { speed: 1, simulated: false } });
 
-    const feed = follow(socket, ack.data.countries);
+    const feed = follow(socket, snapshot);
     await ingest([{ country: 'JP', count: 2500 }, { country: 'GB', count: 2499 }]);
     await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'GB' });
     await waitFor('GB at 2500', () => (feed.states().GB?.count === 2500 ? true : undefined));
@@ -52,15 +61,41 @@ describe('live frames', () => {
       JP: { count: 2500, baseline: 10, level: 'outage' },
       GB: { count: 2500, baseline: 10, level: 'outage' },
     });
-    for (const frame of feed.frames) expect(frame.changes.US).toBeUndefined();
+    for (const frame of feed.frames) {
+      expect(frame.changes.US).toBeUndefined();
+      // A plain object on the wire, never a pre-stringified payload.
+      expect(typeof frame).toBe('object');
+      expect(frame).toMatchObject({ service: 'twitter', mode: 'live', t: expect.any(Number), seq: expect.any(Number) });
+    }
+  });
+
+  it('gives a late watcher the state and seq the room is at, so deltas continue from it exactly', async () => {
+    server = await startServer({ frameMs: 20 });
+    const first = client();
+    const feedA = follow(first, data(await watch(first, { service: 'twitter' })));
+    const countries = ['US', 'JP', 'GB', 'DE', 'FR', 'BR', 'IN', 'CA'];
+    const writes: Array<Promise<unknown>> = [];
+    let late: ReturnType<typeof follow> | undefined;
+    for (let i = 0; i < 40; i++) {
+      writes.push(ingest([{ country: countries[i % countries.length]!, count: 1 + i }]));
+      if (i === 20) {
+        const second = client();
+        late = follow(second, data(await watch(second, { service: 'twitter' })));
+      }
+    }
+    await Promise.all(writes);
+    const total = (s: CountryStates) => Object.values(s).reduce((n, c) => n + c.count, 0);
+    const expected = (40 * 41) / 2;
+    await waitFor('all counts at both watchers', () => (total(feedA.states()) === expected && total(late!.states()) === expected ? true : undefined));
+    expect(late!.states()).toEqual(feedA.states());
   });
 
   it('sends nothing while nothing changes', async () => {
     server = await startServer({ frameMs: 50 });
     await ingest([{ country: 'US', count: 3 }]);
     const socket = client();
-    const ack = await watch(socket, { service: 'twitter' });
-    const feed = follow(socket, ack.ok ? ack.data.countries : {});
+    const feed = follow(socket, data(await watch(socket, { service: 'twitter' })));
+    // Nothing is expected, so there is no event to wait for: eight frame intervals of silence.
     await new Promise((r) => setTimeout(r, 400));
     expect(feed.frames).toEqual([]);
   });
@@ -68,8 +103,7 @@ describe('live frames', () => {
   it('keeps services apart: a watcher gets only its own service', async () => {
     server = await startServer();
     const socket = client();
-    const ack = await watch(socket, { service: 'youtube' });
-    const feed = follow(socket, ack.ok ? ack.data.countries : {});
+    const feed = follow(socket, data(await watch(socket, { service: 'youtube' })));
     await ingest([{ country: 'US', count: 50 }]);
     await ingest([{ country: 'DE', count: 4, service: 'youtube' }]);
     await waitFor('DE frame', () => (feed.states().DE ? true : undefined));
@@ -79,20 +113,25 @@ describe('live frames', () => {
 
   it('gives a reconnecting client a fresh snapshot with what it missed', async () => {
     server = await startServer();
-    // Slow enough to reconnect that the reports below land while it is away.
-    const socket = client(500);
+    const socket = client();
     const snapshots: CountryStates[] = [];
-    socket.on('connect', async () => {
-      const ack = await watch(socket, { service: 'twitter' });
-      if (ack.ok) snapshots.push(ack.data.countries);
+    const snapshotArrived = () => new Promise<void>((resolve) => {
+      socket.once('connect', async () => {
+        const ack = await watch(socket, { service: 'twitter' });
+        if (ack.ok) snapshots.push(ack.data.countries);
+        resolve();
+      });
     });
-    await waitFor('first snapshot', () => (snapshots.length === 1 ? true : undefined));
-    await waitFor('disconnect', () => {
-      if (socket.connected) socket.io.engine.close(); // a network blip, not a deliberate disconnect
-      return socket.connected ? undefined : true;
-    });
+    await snapshotArrived();
+    // A network blip, not a deliberate disconnect; the client stays away until the report is stored.
+    socket.io.reconnection(false);
+    const gone = new Promise((resolve) => socket.once('disconnect', resolve));
+    socket.io.engine.close();
+    await gone;
     await ingest([{ country: 'BR', count: 321 }]);
-    await waitFor('second snapshot', () => (snapshots.length === 2 ? true : undefined));
+    const again = snapshotArrived();
+    socket.connect();
+    await again;
     expect(snapshots[0]).toEqual({});
     expect(snapshots[1]!.BR?.count).toBe(321);
   });
@@ -103,26 +142,48 @@ describe('live frames', () => {
     // Data time moves on through a clock lease, as the simulator does, rather than by waiting 16 minutes.
     await ingest([{ country: 'IT', count: 8, at: now }]);
     const socket = client();
-    const ack = await watch(socket, { service: 'twitter' });
-    const feed = follow(socket, ack.ok ? ack.data.countries : {});
-    expect(feed.states().IT?.count).toBe(8);
+    const first = data(await watch(socket, { service: 'twitter' }));
+    expect(first.countries.IT?.count).toBe(8);
     now += 16 * 60_000;
-    const resynced = new Promise<string>((resolve) => socket.once('resync', resolve));
+    // The playhead jumped: the room gets one whole snapshot at the new position, numbered next.
+    const pushed = new Promise<Snapshot>((resolve) => socket.once('snapshot', resolve));
     const res = await fetch(`${server.url}/api/simulation/twitter`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ t: now, speed: 1 }) });
     expect(res.status).toBe(200);
-    expect(await resynced).toBe('clock');
-    const again = await watch(socket, { service: 'twitter' });
-    if (!again.ok) throw new Error(again.error);
-    expect(again.data.countries).toEqual({});
-    expect(again.data.clock).toMatchObject({ simulated: true, speed: 1 });
-    expect(Math.abs(again.data.t - now)).toBeLessThan(5_000);
+    const again = await pushed;
+    expect(again.countries).toEqual({});
+    expect(again.seq).toBe(first.seq + 1);
+    expect(again.clock).toMatchObject({ simulated: true, speed: 1 });
+    expect(Math.abs(again.t - now)).toBeLessThan(5_000);
   });
 
-  it('answers a malformed watch with ok:false and the reason', async () => {
+  it('answers a malformed watch with a stable code and the reason', async () => {
     server = await startServer();
     const socket = client();
     const ack = await watch(socket, { service: 'Not A Service!' });
-    expect(ack).toEqual({ ok: false, error: expect.stringMatching(/^invalid watch: service: must be 1-40 letters/) });
+    expect(ack).toEqual({ ok: false, error: { code: 'invalid-request', message: expect.stringMatching(/^invalid watch: service: must be 1-40 letters/) } });
+    const raw = (request: unknown) => socket.timeout(5000).emitWithAck('watch', request as never);
+    expect(await raw({ protocol: 1, service: 'twitter' })).toMatchObject({ ok: false, error: { code: 'unsupported-protocol' } });
+    expect(await raw({ service: 'twitter' })).toMatchObject({ ok: false, error: { code: 'unsupported-protocol', message: expect.stringMatching(/reload/) } });
+    expect(await raw('twitter')).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+    expect(await raw({ protocol: 2, service: 'twitter', t: 'yesterday' })).toMatchObject({ ok: false, error: { code: 'invalid-time' } });
+    expect(await raw({ protocol: 2, service: 'twitter', t: Date.now() + 3600_000 })).toMatchObject({ ok: false, error: { code: 'invalid-time', message: expect.stringMatching(/future/) } });
+    expect(await raw({ protocol: 2, channel: 'no-such-wall' })).toMatchObject({ ok: false, error: { code: 'unknown-channel' } });
+    expect(server.app.engine.counts()).toEqual({ live: 0, replay: 0, channel: 0 });
+  });
+
+  it('refuses a watch of an unknown service and creates nothing for it', async () => {
+    server = await startServer();
+    const socket = client();
+    for (let i = 0; i < 20; i++) {
+      expect(await watch(socket, { service: `invented-${i}` })).toEqual({ ok: false, error: { code: 'unknown-service', message: `unknown service "invented-${i}"` } });
+    }
+    expect(server.app.engine.counts().live).toBe(0);
+    const res = await fetch(`${server.url}/api/live?service=invented-1`);
+    expect(res.status).toBe(404);
+    // A service fed by trusted ingest is known from then on, though not configured.
+    await ingest([{ country: 'US', count: 2, service: 'mastodon' }]);
+    expect(data(await watch(socket, { service: 'mastodon' })).countries.US?.count).toBe(2);
+    expect(server.app.engine.counts().live).toBe(1);
   });
 });
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyChanges } from '../../shared/frame.ts';
-import { decodeFrame, type CountryStates, type Incident, type Snapshot } from '../../shared/protocol.ts';
+import type { CountryStates, Incident, Snapshot } from '../../shared/protocol.ts';
 import { connectClient, startServer, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
 let server: RunningServer | undefined;
@@ -20,7 +20,7 @@ function client(): TestSocket {
 
 async function replayAt(socket: TestSocket, t: number, service = 'twitter'): Promise<Snapshot> {
   const ack = await watch(socket, { service, t, speed: 60, playing: false });
-  if (!ack.ok) throw new Error(ack.error);
+  if (!ack.ok) throw new Error(ack.error.message);
   return ack.data;
 }
 
@@ -77,15 +77,14 @@ describe('replay channel', () => {
     const socket = client();
     let states: CountryStates = {};
     const frameTimes: number[] = [];
-    socket.on('frame', (json) => {
-      const frame = decodeFrame(json);
+    socket.on('frame', (frame) => {
       expect(frame.mode).toBe('replay');
       frameTimes.push(frame.t);
       states = applyChanges(states, frame.changes);
     });
     const start = Date.UTC(2022, 11, 29, 0, 10);
     const ack = await watch(socket, { service: 'twitter', t: start, speed: 600, playing: true });
-    if (!ack.ok) throw new Error(ack.error);
+    if (!ack.ok) throw new Error(ack.error.message);
     states = ack.data.countries;
     expect(ack.data.clock).toMatchObject({ speed: 600, playing: true });
     await waitFor('five replay frames', () => (frameTimes.length >= 5 ? true : undefined));
@@ -93,21 +92,26 @@ describe('replay channel', () => {
     const steps = frameTimes.slice(1).map((t, i) => t - frameTimes[i]!);
     for (const step of steps) expect(step).toBeGreaterThan(30_000);
     const paused = await watch(socket, { service: 'twitter', t: start, speed: 600, playing: false });
-    if (!paused.ok) throw new Error(paused.error);
+    if (!paused.ok) throw new Error(paused.error.message);
     const afterPause = frameTimes.length;
     await new Promise((r) => setTimeout(r, 400));
     expect(frameTimes.length).toBe(afterPause);
 
     const nearLive = Date.now() - 2_000;
-    const clock = new Promise((resolve) => socket.once('clock', resolve));
-    await watch(socket, { service: 'twitter', t: nearLive, speed: 3600, playing: true });
-    expect(await clock).toMatchObject({ playing: false });
+    const pushed = new Promise<Snapshot>((resolve) => socket.once('snapshot', resolve));
+    const playing = await watch(socket, { service: 'twitter', t: nearLive, speed: 3600, playing: true });
+    if (!playing.ok) throw new Error(playing.error.message);
+    // It reached the present and paused there: one whole snapshot says so, numbered next.
+    const atPresent = await pushed;
+    expect(atPresent.clock).toMatchObject({ playing: false });
+    expect(atPresent.seq).toBeGreaterThan(playing.data.seq);
+    expect(atPresent.t).toBeLessThanOrEqual(Date.now());
   });
 
   it('refuses an impossible speed with the reason', async () => {
     server = await startServer();
     const ack = await watch(client(), { service: 'twitter', t: Date.UTC(2022, 11, 29), speed: 1e6 });
-    expect(ack).toEqual({ ok: false, error: 'invalid watch: speed: must be at most 3600' });
+    expect(ack).toEqual({ ok: false, error: { code: 'invalid-request', message: 'invalid watch: speed: must be at most 3600' } });
   });
 });
 
@@ -122,8 +126,7 @@ describe('replay equals live', () => {
       if (ack.ok) states = ack.data.countries;
     };
     socket.on('resync', () => void rewatch());
-    socket.on('frame', (json) => {
-      const frame = decodeFrame(json);
+    socket.on('frame', (frame) => {
       if (frame.mode !== 'live') return;
       states = applyChanges(states, frame.changes);
       recorded.push({ t: frame.t, states });

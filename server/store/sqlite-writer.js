@@ -1,0 +1,98 @@
+// @ts-check
+/**
+ * The SQLite writer thread. Commits block while the disk syncs; on the main thread that would
+ * stall every request for the length of an fsync. Here the main thread keeps accepting requests
+ * while a commit runs, and everything that arrived meanwhile goes into the next transaction:
+ * group commit whose batches grow with the load, with no timer to tune.
+ *
+ * Plain JavaScript on purpose: a worker cannot inherit tsx's loader, and registering it inside
+ * the thread took 0.4-1.3 s, which the first write after a start had to wait for.
+ * The messages are typed in ./writer-messages.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+/** @typedef {import('./writer-messages.ts').WriteJob} WriteJob */
+/** @typedef {import('./writer-messages.ts').WriterMessage} WriterMessage */
+/** @typedef {import('./writer-messages.ts').WriteResult} WriteResult */
+
+const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
+const { file, groupCommit } = /** @type {{file: string, groupCommit: boolean}} */ (workerData);
+const db = new Database(file);
+db.pragma('busy_timeout = 10000');
+// FULL: a commit is on disk before its writers are answered; the batch pays the fsync once.
+db.pragma('synchronous = FULL');
+
+/** @type {Map<string, number>} */
+const serviceIds = new Map();
+const newService = db.prepare('INSERT INTO services (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id').pluck();
+// Every transaction moves the revision of each service it touched, so readers can tell which
+// commits a read already holds (see SqliteStore.rowsAt) and notice commits of other processes.
+const bumpRevision = db.prepare('UPDATE services SET rev = rev + 1 WHERE id = ? RETURNING rev').pluck();
+const statements = {
+  add: db.prepare(`INSERT INTO counts (service, minute, country, count) VALUES (?, ?, ?, ?)
+    ON CONFLICT (service, minute, country) DO UPDATE SET count = count + excluded.count`),
+  put: db.prepare(`INSERT INTO counts (service, minute, country, count) VALUES (?, ?, ?, ?)
+    ON CONFLICT (service, minute, country) DO UPDATE SET count = excluded.count`),
+};
+
+/** @param {string} name */
+function serviceId(name) {
+  let id = serviceIds.get(name);
+  if (id === undefined) serviceIds.set(name, (id = /** @type {number} */ (newService.get(name))));
+  return id;
+}
+
+const apply = db.transaction(
+  /** @param {WriteJob[]} jobs @returns {Array<[string, number]>} */
+  (jobs) => {
+    /** @type {Map<string, number>} */
+    const touched = new Map();
+    for (const job of jobs) {
+      const statement = statements[job.mode];
+      for (const r of job.rows) {
+        const id = serviceId(r.service);
+        touched.set(r.service, id);
+        statement.run(id, r.minute, r.country, r.count);
+      }
+    }
+    return [...touched].map(([name, id]) => [name, /** @type {number} */ (bumpRevision.get(id))]);
+  },
+);
+
+/** @type {WriteJob[]} */
+let queue = [];
+let scheduled = false;
+
+function commit() {
+  scheduled = false;
+  const jobs = queue;
+  queue = [];
+  if (jobs.length === 0) return;
+  /** @type {WriteResult} */
+  const result = { ids: jobs.map((j) => j.id), revisions: [] };
+  try {
+    result.revisions = apply(jobs);
+  } catch (error) {
+    // Ids cached inside a rolled-back transaction may not exist.
+    serviceIds.clear();
+    result.error = /** @type {Error} */ (error).message;
+  }
+  port.postMessage(result);
+}
+
+port.on('message', (/** @type {WriterMessage} */ message) => {
+  if ('close' in message) {
+    commit();
+    db.close();
+    port.close();
+    return;
+  }
+  queue.push(message);
+  if (!groupCommit) return commit();
+  // setImmediate lets every message already waiting on the port join this transaction.
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(commit);
+  }
+});
