@@ -7,16 +7,19 @@
  * future (the server refuses those), and its data clock runs `speed` times faster than the wall
  * clock. The simulator leases that clock to the server (`PUT /api/simulation/:service`), so the
  * service's live view and its window run at the same speed, then feeds the rows whose minute
- * has started through `POST /api/ingest`.
+ * has started through `POST /api/simulation/:service/ingest`. The server keeps them apart from
+ * the service's real history (under `service~sim`), and drops them when the run ends
+ * (`DELETE /api/simulation/:service`), whether it finished or was interrupted, unless `--keep`.
  */
 import { parseArgs } from 'node:util';
 import type { MinuteRow } from '../shared/frame.ts';
 import type { IngestRow } from '../shared/protocol.ts';
 import { isScenarioId, SCENARIOS, scenarioInfo, scenarioRows, type ScenarioInfo } from '../shared/scenarios.ts';
+import type { SimulationLease } from '../shared/simulation.ts';
 import { MINUTE_MS, minuteOf, minuteStart } from '../shared/time.ts';
 
 const USAGE = `usage: npm run simulate -- --scenario <${SCENARIOS.join('|')}> [--speed 60] [--url http://127.0.0.1:3000]
-                        [--token T (or INGEST_TOKEN)] [--service NAME] [--seed N]`;
+                        [--token T (or INGEST_TOKEN)] [--service NAME] [--seed N] [--keep]`;
 const TICK_MS = 250;
 /** Renewal period of the clock lease; the TTL leaves two missed renewals before it lapses. */
 const LEASE_EVERY_MS = 5_000;
@@ -37,6 +40,8 @@ interface Options {
   token: string | undefined;
   service: string | undefined;
   seed: number | undefined;
+  /** Keep the run's rows on the server for replay, instead of dropping them at the end. */
+  keep: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -52,6 +57,7 @@ function parseOptions(argv: string[]): Options {
         token: { type: 'string' },
         service: { type: 'string' },
         seed: { type: 'string' },
+        keep: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -79,6 +85,7 @@ function parseOptions(argv: string[]): Options {
     token: values.token || process.env.INGEST_TOKEN || undefined,
     service: values.service,
     seed,
+    keep: values.keep,
   };
 }
 
@@ -153,7 +160,8 @@ const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
 const thousands = (n: number) => n.toLocaleString('en-US');
 
 class Simulation {
-  private leaseSupported = true;
+  /** True once the server granted the lease: from then on the run is ours to end. */
+  private leased = false;
   private sent = 0;
   private readonly byMinute = new Map<number, MinuteRow[]>();
   private readonly simulationUrl: string;
@@ -191,7 +199,7 @@ class Simulation {
 
     while (!this.stop.signal) {
       const now = dataNow();
-      if (this.leaseSupported && Date.now() - leasedAt >= LEASE_EVERY_MS) {
+      if (Date.now() - leasedAt >= LEASE_EVERY_MS) {
         await this.lease(now);
         leasedAt = Date.now();
       }
@@ -205,7 +213,8 @@ class Simulation {
       }
       while (pending.length > 0) {
         const chunk = pending.slice(0, CHUNK_ROWS);
-        const reply = await callServer('POST', `${this.options.url}/api/ingest`, this.options.token, chunk);
+        const reply = await callServer('POST', `${this.simulationUrl}/ingest`, this.options.token, chunk);
+        if (reply.status === 409) throw new CliError(`the server ended the simulation (${serverError(reply)}); its lease lapsed: start again`);
         refuseOn4xx(reply, 'ingest');
         if (reply.status >= 300) {
           // A 5xx may pass (the store is busy): keep the rows and try again on the next tick.
@@ -244,21 +253,35 @@ class Simulation {
   private async lease(t: number): Promise<void> {
     const reply = await callServer('PUT', this.simulationUrl, this.options.token, { t, speed: this.options.speed, ttlMs: LEASE_TTL_MS });
     if (reply.status === 404) {
-      console.log('server does not support simulation; the window will not scale');
-      this.leaseSupported = false;
-      return;
+      // Without simulation runs the rows could only go into the service's real history.
+      throw new CliError(`the server at ${this.options.url} does not keep simulation runs apart (PUT ${new URL(this.simulationUrl).pathname}: 404); upgrade it`);
     }
     refuseOn4xx(reply, 'simulation clock');
-    if (reply.status >= 300) console.warn(`\nsimulation clock not renewed: ${serverError(reply)}`);
+    if (reply.status >= 300) {
+      console.warn(`\nsimulation clock not renewed: ${serverError(reply)}`);
+      return;
+    }
+    const lease = (reply.body as { data: SimulationLease }).data;
+    // A renewal that starts a new run means the old one lapsed and the server dropped its rows.
+    if (this.leased && lease.started) throw new CliError('the simulation lease lapsed (no renewal reached the server in time) and the server dropped the run: start again');
+    this.leased = true;
   }
 
-  /** Hands the service back to the wall clock; best effort, the lease lapses anyway. */
-  async endLease(): Promise<void> {
-    if (!this.leaseSupported) return;
+  /**
+   * Ends the run: hands the service back to the wall clock and drops the run's rows, or keeps
+   * them with `--keep`. If the server cannot be reached, the lease lapses and the server drops them.
+   */
+  async end(): Promise<void> {
+    if (!this.leased) return;
+    const { keep, token } = this.options;
     try {
-      await callServer('DELETE', this.simulationUrl, this.options.token);
-    } catch {
-      // The server is gone; its lease goes with it.
+      const reply = await callServer('DELETE', `${this.simulationUrl}${keep ? '?keep=1' : ''}`, token);
+      if (reply.status >= 300) throw new CliError(serverError(reply));
+      const { key, kept } = (reply.body as { data: { key: string; kept: boolean } }).data;
+      if (kept) console.log(`kept the run as "${key}" (simulated); replay it at ${this.options.url}/?service=${encodeURIComponent(key)}`);
+      else console.log('removed the simulated rows; the real history of the service is untouched');
+    } catch (error) {
+      console.warn(`could not end the simulation (${(error as Error).message}); the server drops its rows when the lease lapses`);
     }
   }
 
@@ -276,6 +299,7 @@ function announce(options: Options, info: ScenarioInfo, seed: number | undefined
   console.log(`  ${info.minutes} data minutes at ${options.speed}x = ${realTime} real time, shifted to end now`);
   console.log(`  The window scales with the clock: ${WINDOW_MINUTES} data minutes = ${windowSeconds} real seconds at ${options.speed}x`);
   console.log(`  Open ${options.url}/?service=${encodeURIComponent(info.service)}`);
+  console.log(`  Kept apart from the real history; ${options.keep ? 'kept for replay when it ends (--keep)' : 'removed when it ends (--keep to keep it)'}`);
 }
 
 async function main(): Promise<number> {
@@ -292,7 +316,7 @@ async function main(): Promise<number> {
   try {
     await simulation.playOnce();
   } finally {
-    await simulation.endLease();
+    await simulation.end();
   }
   console.log(`${stop.signal ? `stopped by ${stop.signal}` : 'done'}: sent ${thousands(simulation.reportsSent)} reports`);
   return stop.signal === 'SIGINT' ? 130 : stop.signal === 'SIGTERM' ? 143 : 0;

@@ -1,20 +1,24 @@
 import { EventEmitter } from 'node:events';
 import type { ClockState } from '../shared/protocol.ts';
+import { simulationKey } from '../shared/simulation.ts';
 
 interface Simulation {
   t0: number;
   wall0: number;
   speed: number;
   expires: number;
+  /** Ends the lease when it is not renewed, whether or not anything reads the clock meanwhile. */
+  timer: NodeJS.Timeout;
 }
 
 /**
  * The live data time of each service: the wall clock, unless a simulator has leased a faster
  * clock for it (`PUT /api/simulation/:service`). A lease that is not renewed ends by itself, so
  * a killed simulator cannot leave a service on simulated time.
- * Emits `change(service)` when a service's clock starts, stops or jumps.
+ * Emits `change(service)` when a service's clock starts, stops or jumps, and `expire(service)`
+ * when a lease ended because it was not renewed (the simulator is gone without cleaning up).
  */
-export class Clocks extends EventEmitter<{ change: [service: string] }> {
+export class Clocks extends EventEmitter<{ change: [service: string]; expire: [service: string] }> {
   private readonly simulations = new Map<string, Simulation>();
 
   constructor(private readonly wallNow: () => number = Date.now) {
@@ -45,26 +49,41 @@ export class Clocks extends EventEmitter<{ change: [service: string] }> {
     const drift = before ? Math.abs(before.t0 + (wall - before.wall0) * before.speed - t) : Infinity;
     // A renewal restates the simulator's clock; small drift (network delay times speed) is not a jump.
     const jump = !before || before.speed !== speed || drift > Math.max(5_000, speed * 1_000);
-    this.simulations.set(service, jump ? { t0: t, wall0: wall, speed, expires: wall + ttlMs } : { ...before!, expires: wall + ttlMs });
+    if (before) clearTimeout(before.timer);
+    // One millisecond late, so the wall clock has passed `expires` when it fires.
+    const timer = setTimeout(() => this.expire(), ttlMs + 1).unref();
+    const clock = jump ? { t0: t, wall0: wall, speed } : before!;
+    this.simulations.set(service, { t0: clock.t0, wall0: clock.wall0, speed: clock.speed, expires: wall + ttlMs, timer });
     if (jump) this.emit('change', service);
     return this.state(service);
   }
 
   end(service: string): boolean {
-    const had = this.simulations.delete(service);
-    if (had) this.emit('change', service);
-    return had;
+    const sim = this.simulations.get(service);
+    if (!sim) return false;
+    clearTimeout(sim.timer);
+    this.simulations.delete(service);
+    this.emit('change', service);
+    return true;
   }
 
   /** Ends leases that were not renewed in time. */
   expire(): void {
     const wall = this.wallNow();
-    for (const [service, sim] of this.simulations) if (sim.expires <= wall) this.end(service);
+    for (const [service, sim] of this.simulations) {
+      if (sim.expires > wall) continue;
+      this.end(service);
+      this.emit('expire', service);
+    }
   }
 
-  /** The store key the live map of `service` reads its rows from (a simulation keeps its own). */
+  /**
+   * The store key the live map of `service` reads its rows from: the simulation's own key while a
+   * lease runs (its rows never mix with the real history), else the service itself. Baselines
+   * always come from the service.
+   */
   source(service: string): string {
-    return service;
+    return this.simulations.has(service) ? simulationKey(service) : service;
   }
 
   simulated(service: string): boolean {

@@ -1,8 +1,10 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Timeline } from '../shared/protocol.ts';
-import { instant, serviceId } from '../shared/schemas.ts';
+import { instant, storeKey } from '../shared/schemas.ts';
+import { isSimulationKey, serviceOfKey } from '../shared/simulation.ts';
 import { MINUTE_MS, minuteOf } from '../shared/time.ts';
+import type { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
 import { HttpError, parseOr400 } from './errors.ts';
 import type { FrameSource } from './frames.ts';
@@ -15,12 +17,13 @@ export interface HistoryDeps {
   store: HistoryStore;
   frames: FrameSource;
   incidents: IncidentFinder;
+  clocks: Clocks;
 }
 
 const FORMATS = ['json', 'csv', 'ndjson'] as const;
 
 const historyQuery = z.object({
-  service: serviceId,
+  service: storeKey,
   from: instant.optional(),
   to: instant.optional(),
   step: z.coerce.number({ error: 'must be a number of minutes' }).int('must be whole minutes').min(1).max(10_080).default(1),
@@ -38,7 +41,7 @@ const chartTime = z
   .refine((t) => Number.isFinite(t) && t >= EARLIEST_CHART_TIME, { error: 'must be after 2000-01-01 (epoch milliseconds, not seconds)' });
 
 const timelineQuery = z.object({
-  service: serviceId,
+  service: storeKey,
   from: chartTime.optional(),
   to: chartTime.optional(),
   points: z.coerce.number().int().min(10).max(5_000).default(600),
@@ -52,7 +55,7 @@ function timesAsNumbers(query: Record<string, unknown>): Record<string, unknown>
 }
 
 /** `GET /api/history` (export), `GET /api/timeline` (the chart), `GET /api/incidents`. */
-export function historyRoutes({ config, store, frames, incidents }: HistoryDeps): Router {
+export function historyRoutes({ config, store, frames, incidents, clocks }: HistoryDeps): Router {
   const router = Router();
 
   router.get('/api/history', async (req, res) => {
@@ -63,6 +66,8 @@ export function historyRoutes({ config, store, frames, incidents }: HistoryDeps)
     if (to < from && q.from !== undefined && q.to !== undefined) throw new HttpError(400, 'invalid query: to: must not be before from');
     res.type(q.format === 'csv' ? 'text/csv' : q.format === 'ndjson' ? 'application/x-ndjson' : 'application/json');
     res.set('content-disposition', `attachment; filename="${q.service}-history.${q.format}"`);
+    // A simulation run's rows say so; in CSV its key (`twitter~sim`) cannot be imported as a service.
+    const simulated = isSimulationKey(q.service) ? { simulated: true } : {};
     let first = true;
     if (q.format === 'csv') await write(res, 'time,service,country,count\n');
     if (q.format === 'json') await write(res, '[');
@@ -72,7 +77,7 @@ export function historyRoutes({ config, store, frames, incidents }: HistoryDeps)
         const time = new Date(row.minute * MINUTE_MS).toISOString();
         if (q.format === 'csv') text += `${time},${q.service},${row.country},${row.count}\n`;
         else {
-          const json = JSON.stringify({ time, service: q.service, country: row.country, count: row.count });
+          const json = JSON.stringify({ time, service: q.service, country: row.country, count: row.count, ...simulated });
           text += q.format === 'ndjson' ? `${json}\n` : `${first ? '' : ','}\n${json}`;
           first = false;
         }
@@ -86,13 +91,20 @@ export function historyRoutes({ config, store, frames, incidents }: HistoryDeps)
   router.get('/api/timeline', async (req, res) => {
     const q = parseOr400(timelineQuery, timesAsNumbers(req.query), 'query');
     if (q.from !== undefined && q.to !== undefined && q.to < q.from) throw new HttpError(400, 'invalid query: to: must not be before from');
-    const data: Timeline = await buildTimeline(store, frames, config, q);
+    // The chart follows the map: a simulation's rows, up to its data clock, against the real baselines.
+    const service = serviceOfKey(q.service);
+    const live = clocks.source(service);
+    const source = isSimulationKey(q.service) ? q.service : live;
+    // A running simulation's chart ends at its data clock: its newest point is the map's moment.
+    const to = q.to ?? (clocks.simulated(service) && source === live ? clocks.now(service) : undefined);
+    const baselines = { slotBaselines: (_key: string, slots: readonly number[]) => frames.slotBaselines(service, slots) };
+    const data: Timeline = { ...(await buildTimeline(store, baselines, config, { ...q, service: source, to })), service: q.service };
     res.json({ ok: true, data });
   });
 
   router.get('/api/incidents', async (req, res) => {
-    const service = parseOr400(serviceId, req.query.service ?? config.services[0], 'query: service');
-    res.json({ ok: true, data: await incidents.find(service) });
+    const key = parseOr400(storeKey, req.query.service ?? config.services[0], 'query: service');
+    res.json({ ok: true, data: await incidents.find(key) });
   });
 
   return router;

@@ -1,5 +1,5 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import express, { Router } from 'express';
+import express, { Router, type Request, type RequestHandler } from 'express';
 import { countryCode, reportBody, type ParsedIngestRow } from '../shared/schemas.ts';
 import { minuteOf } from '../shared/time.ts';
 import { requireTrusted } from './auth.ts';
@@ -50,15 +50,12 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
     res.status(201).json({ ok: true, data: { counted: true, service: report.service, country, minute: minute * 60_000 } });
   });
 
-  const bulkLimit = '20mb';
   router.post(
     '/api/ingest',
     requireTrusted(config.ingestToken, 'ingest'),
-    express.json({ limit: bulkLimit }),
-    express.text({ type: ['text/csv', 'application/x-ndjson', 'application/ndjson'], limit: bulkLimit }),
+    ...bulkBody(),
     async (req, res) => {
-      requireBody(req.body, 'application/json (an array), application/x-ndjson or text/csv');
-      const rows = validateRows(candidateRows(req.body, req.is('text/csv') ? 'csv' : req.is('json') ? 'json' : 'ndjson'));
+      const rows = bulkRows(req);
       const counts: MinuteCount[] = rows.map((r) => ({ service: r.service, country: r.country, minute: minuteOf(r.at), count: r.count }));
       await commit(store.add(counts));
       metrics.ingestRows.inc(counts.length);
@@ -69,8 +66,24 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
   return router;
 }
 
+const BULK_LIMIT = '20mb';
+
+/** Body parsers of the bulk formats: a JSON array, NDJSON or CSV `time,service,country,count`. */
+export function bulkBody(): RequestHandler[] {
+  return [
+    express.json({ limit: BULK_LIMIT }),
+    express.text({ type: ['text/csv', 'application/x-ndjson', 'application/ndjson'], limit: BULK_LIMIT }),
+  ];
+}
+
+/** The rows of a request parsed by `bulkBody`, all valid or none: a 4xx names the bad ones. */
+export function bulkRows(req: Request): ParsedIngestRow[] {
+  requireBody(req.body, 'application/json (an array), application/x-ndjson or text/csv');
+  return validateRows(candidateRows(req.body, req.is('text/csv') ? 'csv' : req.is('json') ? 'json' : 'ndjson'));
+}
+
 /** Waits for the rows to be on disk; a failed commit is the server's fault and says so. */
-async function commit(write: Promise<void>): Promise<void> {
+export async function commit(write: Promise<void>): Promise<void> {
   try {
     await write;
   } catch (error) {
