@@ -1,32 +1,37 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ensureClientBuilt } from '../../server/client-build.ts';
 import { launchBrowser, type Browser } from '../helpers/browser.ts';
-import { startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
+import { startServer, tempDataDir, type RunningServer, type StartOptions } from '../helpers/server.ts';
 
 const TOKEN = 'producer-token-for-e2e-tests';
-let server: RunningServer;
 let browser: Browser;
-const dataDir = tempDataDir();
 
-async function startOn(port?: number): Promise<RunningServer> {
-  return startServer({ controlToken: TOKEN, frameMs: 250 }, { withClient: true, bundled: true, dataDir, port });
+/** A server of its own for one test (closed when the test ends), with the bundled replays. */
+async function serverFor(options: StartOptions = {}): Promise<RunningServer> {
+  const server = await startServer({ controlToken: TOKEN, frameMs: 250 }, { withClient: true, bundled: true, ...options });
+  onTestFinished(() => server.close());
+  return server;
+}
+
+async function pageFor(width: number, height: number): Promise<Page> {
+  const page = await browser.page(width, height);
+  onTestFinished(() => page.close());
+  return page;
 }
 
 beforeAll(async () => {
   await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
-  server = await startOn();
   browser = await launchBrowser();
   mkdirSync('test-results', { recursive: true });
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
 });
 
-function put(body: unknown) {
+function put(server: RunningServer, body: unknown) {
   return fetch(`${server.url}/api/channels/newsroom`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
@@ -53,21 +58,23 @@ async function waitForChannelVersion(page: Page, version: number): Promise<void>
 
 describe('newsroom screens in Chromium', () => {
   it('keeps two screens of a channel in step through a seek and a server restart', async () => {
-    expect((await put({ service: 'twitter', headline: 'Twitter outage, 28 December 2022', timeZone: 'America/New_York' })).status).toBe(200);
-    const [a, b] = [await browser.page(960, 540), await browser.page(960, 540)];
+    const dataDir = tempDataDir();
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    let server = await startServer({ controlToken: TOKEN, frameMs: 250 }, { withClient: true, bundled: true, dataDir });
+    onTestFinished(() => server.close());
+    expect((await put(server, { service: 'twitter', headline: 'Twitter outage, 28 December 2022', timeZone: 'America/New_York' })).status).toBe(200);
+    const [a, b] = [await pageFor(960, 540), await pageFor(960, 540)];
     for (const page of [a, b]) await page.goto(`${server.url}/screen?channel=newsroom`);
     for (const page of [a, b]) await waitForChannelVersion(page, 1);
 
     const peak = Date.UTC(2022, 11, 29, 0, 45);
-    const seek = await put({ t: peak, speed: 60, playing: true });
+    const seek = await put(server, { t: peak, speed: 60, playing: true });
     const version = ((await seek.json()) as { data: { version: number } }).data.version;
     for (const page of [a, b]) await waitForChannelVersion(page, version);
-    await a.waitForTimeout(1500);
+    // Each screen estimates its clock offset in a burst after connecting; wait until they agree.
+    await expect.poll(() => spreadMs(a, b, true), { timeout: 10_000 }).toBeLessThan(100);
     const spreads: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      spreads.push(await spreadMs(a, b, true));
-      await a.waitForTimeout(200);
-    }
+    for (let i = 0; i < 5; i++) spreads.push(await spreadMs(a, b, true));
     console.log(`[e2e] data-time spread between screens after the seek: ${spreads.map((s) => s.toFixed(1)).join(', ')} ms`);
     for (const s of spreads) expect(s).toBeLessThan(100);
     const { data } = await sample(a);
@@ -79,57 +86,75 @@ describe('newsroom screens in Chromium', () => {
     await server.close();
     for (const page of [a, b]) await page.waitForFunction(() => window.outageMap.connection() !== 'live', undefined, { timeout: 15_000 });
     await a.screenshot({ path: 'test-results/e2e-screen-disconnected.png' });
-    server = await startOn(port);
+    server = await startServer({ controlToken: TOKEN, frameMs: 250 }, { withClient: true, bundled: true, dataDir, port });
     for (const page of [a, b]) await page.waitForFunction(() => window.outageMap.connection() === 'live', undefined, { timeout: 30_000 });
-    await a.waitForTimeout(1000);
-    const after = await spreadMs(a, b, true);
-    console.log(`[e2e] spread after the restart: ${after.toFixed(1)} ms`);
-    expect(after).toBeLessThan(100);
+    await expect.poll(() => spreadMs(a, b, true), { timeout: 10_000 }).toBeLessThan(100);
+    console.log(`[e2e] spread after the restart: ${(await spreadMs(a, b, true)).toFixed(1)} ms`);
     expect((await sample(b)).data).toBeGreaterThan(peak);
-    await a.close();
-    await b.close();
   }, 120_000);
 
   it('refuses /control without the token and opens it with the token', async () => {
+    const server = await serverFor();
     const refused = await fetch(`${server.url}/control`);
     expect(refused.status).toBe(401);
     expect(await refused.text()).not.toMatch(/assets\/control/);
     const direct = await fetch(`${server.url}/control.html`);
     expect(direct.status).toBe(401);
-    const page = await browser.page(1280, 800);
+    const page = await pageFor(1280, 800);
     const res = await page.goto(`${server.url}/control?token=${TOKEN}`);
     expect(res?.status()).toBe(200);
     expect(page.url()).toBe(`${server.url}/control`);
-    await page.close();
   });
 
   it('frames only /embed, and only for the listed origins', async () => {
+    const server = await serverFor();
     const embed = await fetch(`${server.url}/embed?service=twitter`);
     expect(embed.headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
     const home = await fetch(`${server.url}/`);
     expect(home.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     const listed = await startServer({ embedOrigins: 'https://news.example, https://blog.example/path' }, { withClient: true });
-    try {
-      const allowed = await fetch(`${listed.url}/embed?service=twitter`);
-      expect(allowed.headers.get('content-security-policy')).toBe("frame-ancestors 'self' https://news.example https://blog.example");
-      expect(allowed.headers.get('x-frame-options')).toBeNull();
-      expect((await fetch(`${listed.url}/screen`)).headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
-    } finally {
-      await listed.close();
-    }
+    onTestFinished(() => listed.close());
+    const allowed = await fetch(`${listed.url}/embed?service=twitter`);
+    expect(allowed.headers.get('content-security-policy')).toBe("frame-ancestors 'self' https://news.example https://blog.example");
+    expect(allowed.headers.get('x-frame-options')).toBeNull();
+    expect((await fetch(`${listed.url}/screen`)).headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
   });
 
-  it('renders the screen legibly at 1080p and 4K', async () => {
-    await put({ t: Date.UTC(2022, 11, 29, 0, 50), playing: false, theme: 'dark' });
+  it('renders the screen legibly at 1080p and 4K: big type, all text title-safe, nothing cut off', async () => {
+    const server = await serverFor();
+    const headline = 'Twitter outage, 28 December 2022: reports across the United States, Japan and Europe';
+    await put(server, { service: 'twitter', t: Date.UTC(2022, 11, 29, 0, 50), playing: false, theme: 'dark', headline, timeZone: 'America/New_York' });
     for (const [w, h] of [[1920, 1080], [3840, 2160]] as const) {
-      const page = await browser.page(w, h);
+      const page = await pageFor(w, h);
       await page.goto(`${server.url}/screen?channel=newsroom`);
-      await page.waitForFunction(() => window.outageMap?.map?.loaded() && Object.keys(window.outageMap.states()).length > 5, undefined, { timeout: 30_000 });
-      await page.waitForTimeout(6000);
+      await page.waitForFunction(
+        () => window.outageMap?.map?.loaded() && document.querySelectorAll('.counter:not([hidden])').length === 5 && document.querySelectorAll('.legend-tick').length > 2,
+        undefined,
+        { timeout: 30_000 },
+      );
       await page.screenshot({ path: `test-results/e2e-screen-${w}x${h}.png` });
-      // No cursor on a kiosk.
-      expect(await page.evaluate(() => getComputedStyle(document.body).cursor)).toBe('none');
-      await page.close();
+      const report = await page.evaluate(() => {
+        const vw = window.innerWidth;
+        const vh = window.innerHeight;
+        const px = (selector: string) => parseFloat(getComputedStyle(document.querySelector(selector)!).fontSize) / vh;
+        const texts = [...document.querySelectorAll<HTMLElement>('.headline, .onair-badge, .onair-time, .counter-name, .counter-count, .counter-rank, .source, .legend-title, .legend-tick')]
+          .filter((el) => el.offsetParent !== null && el.textContent!.trim() !== '');
+        const unsafe = texts
+          .map((el) => ({ el, r: el.getBoundingClientRect() }))
+          .filter(({ r }) => r.left < vw * 0.05 - 1 || r.right > vw * 0.95 + 1 || r.top < vh * 0.05 - 1 || r.bottom > vh * 0.95 + 1)
+          .map(({ el }) => el.className);
+        // Ellipsis on a long country name is by design; anything else must fit its box.
+        const cut = texts.filter((el) => !el.classList.contains('counter-name') && el.scrollWidth > el.clientWidth + 1).map((el) => el.className);
+        return { headline: px('.headline'), count: px('.counter-count'), name: px('.counter-name'), source: px('.source'), unsafe, cut, cursor: getComputedStyle(document.body).cursor };
+      });
+      // Read from across a room: the headline over 5% of the height, the counts over 4%, nothing under 2%.
+      expect(report.headline).toBeGreaterThan(0.05);
+      expect(report.count).toBeGreaterThan(0.04);
+      expect(report.name).toBeGreaterThan(0.03);
+      expect(report.source).toBeGreaterThan(0.02);
+      expect(report.unsafe).toEqual([]);
+      expect(report.cut).toEqual([]);
+      expect(report.cursor).toBe('none');
     }
   }, 90_000);
 });

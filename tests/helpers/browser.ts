@@ -39,23 +39,43 @@ export async function waitForMap(page: Page): Promise<void> {
   await page.waitForFunction(() => window.outageMap?.map?.loaded() && window.outageMap.connection() === 'live', undefined, { timeout: 30_000 });
 }
 
-/** Mean RGB of a 5x5 patch of the map canvas around a longitude/latitude. */
-export function colourAt(page: Page, lngLat: [number, number]): Promise<[number, number, number]> {
-  return page.evaluate((at) => {
-    const { map } = window.outageMap;
-    const canvas = map.getCanvas();
-    const ratio = canvas.width / canvas.clientWidth;
-    const p = map.project(at);
-    const copy = document.createElement('canvas');
-    copy.width = canvas.width;
-    copy.height = canvas.height;
-    const ctx = copy.getContext('2d')!;
-    ctx.drawImage(canvas, 0, 0);
-    const data = ctx.getImageData(Math.round(p.x * ratio) - 2, Math.round(p.y * ratio) - 2, 5, 5).data;
-    const sum = [0, 0, 0];
-    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += data[i + c]!;
-    return sum.map((v) => Math.round(v / 25)) as [number, number, number];
-  }, lngLat);
+interface PatchQuery {
+  at: [number, number];
+  /** With a colour, answers the patch only once it is within `max` of it (else false). */
+  want?: number[];
+  max?: number;
+}
+
+/** Mean RGB of a 5x5 patch of the map canvas around a longitude/latitude (runs in the page). */
+function patchColour({ at, want, max = 0 }: PatchQuery): [number, number, number] | false {
+  const { map } = window.outageMap;
+  const canvas = map.getCanvas();
+  const ratio = canvas.width / canvas.clientWidth;
+  const p = map.project(at);
+  const copy = document.createElement('canvas');
+  copy.width = canvas.width;
+  copy.height = canvas.height;
+  const ctx = copy.getContext('2d')!;
+  ctx.drawImage(canvas, 0, 0);
+  const data = ctx.getImageData(Math.round(p.x * ratio) - 2, Math.round(p.y * ratio) - 2, 5, 5).data;
+  const sum = [0, 0, 0];
+  for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += data[i + c]!;
+  const colour = sum.map((v) => Math.round(v / 25)) as [number, number, number];
+  if (!want) return colour;
+  return Math.hypot(colour[0] - want[0]!, colour[1] - want[1]!, colour[2] - want[2]!) < max ? colour : false;
+}
+
+export async function colourAt(page: Page, lngLat: [number, number]): Promise<[number, number, number]> {
+  return (await page.evaluate(patchColour, { at: lngLat })) as [number, number, number];
+}
+
+/**
+ * Waits until the map shows a colour within `maxDistance` of `expected` at `lngLat` (the tween
+ * eases into it), checking ten times a second; resolves with the colour seen.
+ */
+export async function waitForColour(page: Page, lngLat: [number, number], expected: readonly number[], maxDistance: number, timeout = 10_000): Promise<[number, number, number]> {
+  const handle = await page.waitForFunction(patchColour, { at: lngLat, want: [...expected], max: maxDistance }, { timeout, polling: 100 });
+  return (await handle.jsonValue()) as [number, number, number];
 }
 
 export function colourDistance(a: readonly number[], b: readonly number[]): number {
