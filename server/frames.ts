@@ -46,6 +46,7 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
   /** Per store key: `service\0minute` to the frame. */
   private readonly frameCache = new Map<string, Map<string, CountryStates>>();
   private frameCount = 0;
+  private computed = 0;
   /** The latest minute any cached frame is at, so old writes can tell whether they reach one. */
   private latestFrameMinute = -Infinity;
   private readonly unsubscribe: () => void;
@@ -71,8 +72,14 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
     const { from, to } = frameSpan(t, this.settings.windowMinutes);
     const [rows, baseline] = await Promise.all([this.minutes.rows(source, from, to), this.baselines(service, from, to)]);
     const states = frameAt(rows, t, { windowMinutes: this.settings.windowMinutes, baseline });
+    this.computed++;
     this.remember(source, id, states);
     return states;
+  }
+
+  /** Frames computed so far and minutes held (for tests and benchmarks). */
+  stats(): { computed: number; minutes: number } {
+    return { computed: this.computed, minutes: this.minutes.size };
   }
 
   /** Asks the store which keys other processes changed; drops what they made stale. */

@@ -107,7 +107,9 @@ export class PlayheadEngine {
   start(): void {
     this.started = true;
     this.reconcileTimer ??= setInterval(() => {
-      if (this.rooms.size > 0) void this.deps.frames.reconcile().catch((error) => this.deps.logger.warn({ err: error }, 'reading store revisions failed'));
+      // Cheap while nothing changed (SQLite answers from data_version), and needed even with no
+      // room: /api/live reads the same caches.
+      void this.deps.frames.reconcile().catch((error) => this.deps.logger.warn({ err: error }, 'reading store revisions failed'));
       this.deps.clocks.expire();
     }, RECONCILE_MS);
     this.reconcileTimer.unref();
