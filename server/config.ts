@@ -28,7 +28,7 @@ const schema = z.object({
     .transform((s) => s.split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be origins such as https://news.example' }).transform((u) => new URL(u).origin))),
   windowMinutes: int(1, 24 * 60).default(15),
-  frameMs: int(10, 60_000).default(1000),
+  frameMs: int(10, 60_000).default(100),
   services: z
     .string()
     .default(DEFAULT_SERVICES.join(','))
