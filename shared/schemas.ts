@@ -24,7 +24,7 @@ export const storeKey = z
   .string({ error: 'must be a string' })
   .trim()
   .toLowerCase()
-  .refine((key) => SERVICE_ID.test(serviceOfKey(key)), { error: 'must be a service id such as "twitter", or a simulation run such as "twitter~sim"' });
+  .refine((key) => SERVICE_ID.test(serviceOfKey(key)), { error: 'must be 1-40 letters, digits or dashes, e.g. "twitter", or a simulation run such as "twitter~sim"' });
 
 export const countryCode = z
   .string({ error: 'must be a string' })
