@@ -101,7 +101,6 @@ function render(states: CountryStates): void {
 
 const timeline = new Timeline(byId('timeline'), {
   dataTime: () => playback.dataTime(),
-  frameTime: () => feed.frameTime(),
   states: () => feed.states(),
   now: () => feed.serverNow(),
   scrub: (t) => playback.seek(t),

@@ -1,4 +1,4 @@
-import type uPlot from 'uplot';
+import uPlot from 'uplot';
 import type { Timeline as TimelineData } from '../../shared/protocol.ts';
 import { countryName, formatCompact } from '../format.ts';
 
@@ -12,19 +12,39 @@ const BASELINE_FILL = 'rgba(147, 160, 186, 0.16)';
 const AXIS_COLOUR = '#93a0ba';
 const GRID_COLOUR = 'rgba(150, 170, 210, 0.1)';
 const INCIDENT_FILL = 'rgba(255, 93, 108, 0.09)';
+const UNIT_BACKDROP = 'rgba(10, 15, 28, 0.7)';
+
+/** Every word the timeline shows, in one place (counts and times arrive formatted with Intl). */
+export const TIMELINE_TEXT = {
+  total: 'Total',
+  baseline: 'Baseline',
+  /** The unit of every value on the chart and in its legend: the map's own figure. */
+  unit: (minutes: string) => `Reports in the last ${minutes} min`,
+  /** The legend's hint: whose figures it shows. */
+  legendHint: (unit: string) => `${unit}: on the map at the playhead, or at the point under the pointer`,
+  hint: 'Click or drag to move the playhead · Shift-drag to zoom · double-click to reset',
+  resetZoom: 'Reset zoom',
+  loading: 'Loading…',
+  empty: 'No reports stored in this period',
+  unavailable: (reason: string) => `Timeline unavailable: ${reason}`,
+};
 
 export interface SeriesInfo {
   label: string;
+  /** The legend's short form (a country's code), `label` being its tooltip. */
+  short: string;
   colour: string;
 }
 
 /** The series after x, in chart order: baseline (drawn first, underneath), total, then countries. */
 export function seriesInfo(data: TimelineData): SeriesInfo[] {
   return [
-    { label: 'Baseline', colour: BASELINE_COLOUR },
-    { label: 'Total', colour: TOTAL_COLOUR },
+    { label: TIMELINE_TEXT.baseline, short: TIMELINE_TEXT.baseline, colour: BASELINE_COLOUR },
+    { label: TIMELINE_TEXT.total, short: TIMELINE_TEXT.total, colour: TOTAL_COLOUR },
     ...Object.keys(data.countries).map((code, i) => ({
       label: countryName(code),
+      // Codes keep the one-line legend short enough to show every value beside the controls.
+      short: code,
       colour: COUNTRY_COLOURS[i % COUNTRY_COLOURS.length]!,
     })),
   ];
@@ -54,6 +74,8 @@ export interface ChartCallbacks {
   zoom(from: number, to: number): void;
   resetZoom(): void;
   cursor(idx: number | null): void;
+  /** The unit written in the plot's corner. */
+  unit(): string;
 }
 
 /**
@@ -119,6 +141,25 @@ export function chartOptions(data: TimelineData, width: number, height: number, 
             const x1 = Math.min(bbox.left + bbox.width, u.valToPos(to, 'x', true));
             if (x1 > x0) ctx.fillRect(x0, bbox.top, x1 - x0, bbox.height);
           }
+          ctx.restore();
+        },
+      ],
+      draw: [
+        (u) => {
+          // The unit in the top left corner, on a backdrop so a line passing under it stays apart.
+          const { ctx, bbox } = u;
+          const px = uPlot.pxRatio;
+          const text = cb.unit();
+          ctx.save();
+          ctx.font = `${Math.round(rootPx * 0.72 * px)}px system-ui, sans-serif`;
+          ctx.textAlign = 'left';
+          ctx.textBaseline = 'top';
+          const pad = Math.round(3 * px);
+          const width = ctx.measureText(text).width;
+          ctx.fillStyle = UNIT_BACKDROP;
+          ctx.fillRect(bbox.left, bbox.top, width + 2 * pad, Math.round(rootPx * 0.72 * px) + 2 * pad);
+          ctx.fillStyle = AXIS_COLOUR;
+          ctx.fillText(text, bbox.left + pad, bbox.top + pad);
           ctx.restore();
         },
       ],

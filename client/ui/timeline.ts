@@ -1,14 +1,14 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { Timeline as TimelineData } from '../../shared/protocol.ts';
+import type { CountryStates, Timeline as TimelineData } from '../../shared/protocol.ts';
 import { formatCount } from '../format.ts';
-import { alignedData, chartOptions, seriesInfo } from './timeline-chart.ts';
+import { alignedData, chartOptions, seriesInfo, TIMELINE_TEXT } from './timeline-chart.ts';
 
 export interface TimelineHooks {
   /** Data time of the playhead (runs on smoothly between frames). */
   dataTime(): number;
-  /** Data time of the frame on the map, for the values beside the chart. */
-  frameTime(): number;
+  /** Every country's state in the frame on the map: the legend's figures at the playhead. */
+  states(): CountryStates;
   /** The latest time a replay may reach (the server's now). */
   now(): number;
   /** The pointer put the playhead at `t`; called for every move while dragging. */
@@ -59,15 +59,17 @@ export class Timeline {
     root.innerHTML = `
       <div class="timeline-head">
         <div class="timeline-legend" aria-live="off"></div>
-        <button type="button" class="timeline-reset" hidden>Reset zoom</button>
+        <button type="button" class="timeline-reset" hidden></button>
       </div>
-      <div class="timeline-plot" title="Click or drag to move the playhead · Shift-drag to zoom · double-click to reset">
+      <div class="timeline-plot">
         <p class="timeline-note" role="status"></p>
       </div>`;
     this.plot = root.querySelector('.timeline-plot')!;
+    this.plot.title = TIMELINE_TEXT.hint;
     this.legend = root.querySelector('.timeline-legend')!;
     this.note = root.querySelector('.timeline-note')!;
     this.resetButton = root.querySelector('.timeline-reset')!;
+    this.resetButton.textContent = TIMELINE_TEXT.resetZoom;
     this.resetButton.addEventListener('click', () => this.resetZoom());
     this.playhead = document.createElement('div');
     this.playhead.className = 'timeline-playhead';
@@ -126,7 +128,7 @@ export class Timeline {
     const inside = x >= 0 && x <= width;
     this.playhead.hidden = !inside;
     if (inside) this.playhead.style.transform = `translateX(${x.toFixed(1)}px)`;
-    if (this.hoverIdx === null) this.renderLegend(this.indexAt(this.scrubAt ?? this.hooks.frameTime()));
+    if (this.hoverIdx === null) this.renderLegend(null);
   }
 
   resetZoom(): void {
@@ -142,7 +144,7 @@ export class Timeline {
     const seq = ++this.fetchSeq;
     this.view = view;
     this.resetButton.hidden = !this.zoomed();
-    if (!this.data || this.data.service !== view.service) this.message('Loading…');
+    if (!this.data || this.data.service !== view.service) this.message(TIMELINE_TEXT.loading);
     try {
       // About one point per two pixels: finer than that is invisible, coarser hides short spikes.
       const points = Math.max(60, Math.min(2000, Math.round(this.plot.clientWidth / 2)));
@@ -150,10 +152,10 @@ export class Timeline {
       if (seq !== this.fetchSeq) return;
       this.data = data;
       this.render(data);
-      this.message(data.total.some((v) => v > 0) ? '' : 'No reports stored in this period');
+      this.message(data.total.some((v) => v > 0) ? '' : TIMELINE_TEXT.empty);
     } catch (error) {
       if (seq !== this.fetchSeq) return;
-      this.message(`Timeline unavailable: ${(error as Error).message}`);
+      this.message(TIMELINE_TEXT.unavailable((error as Error).message));
     }
   }
 
@@ -163,7 +165,7 @@ export class Timeline {
   }
 
   private render(data: TimelineData): void {
-    const key = seriesInfo(data).map((s) => s.label).join('|');
+    const key = [data.windowMinutes, ...seriesInfo(data).map((s) => s.label)].join('|');
     // Other top countries means other series; uPlot adds series one by one, so rebuild instead.
     if (this.chart && key === this.seriesKey) {
       this.chart.setData(alignedData(data));
@@ -187,8 +189,9 @@ export class Timeline {
       resetZoom: () => this.resetZoom(),
       cursor: (idx) => {
         this.hoverIdx = idx;
-        this.renderLegend(idx ?? this.indexAt(this.hooks.frameTime()));
+        this.renderLegend(idx);
       },
+      unit: () => this.unit(),
     });
     const chart = new uPlot(options, alignedData(data), this.plot);
     this.chart = chart;
@@ -250,37 +253,51 @@ export class Timeline {
       item.className = 'timeline-key';
       item.innerHTML = '<i></i><span class="timeline-key-label"></span> <b></b>';
       (item.firstElementChild as HTMLElement).style.background = info.colour;
-      item.querySelector('.timeline-key-label')!.textContent = info.label;
+      item.querySelector('.timeline-key-label')!.textContent = info.short;
+      item.title = info.label;
       return item;
     });
     // Read in order of interest: total, countries, baseline last (the chart draws it underneath).
     if (items.length > 1) items.push(items.shift()!);
     this.legend.replaceChildren(...items);
+    this.legend.title = TIMELINE_TEXT.legendHint(this.unit());
   }
 
-  private indexAt(t: number): number | null {
-    const times = this.data?.times;
-    if (!times || times.length === 0 || t < times[0]! || t > times[times.length - 1]! + (this.data!.step || 0)) return null;
-    let lo = 0;
-    let hi = times.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (times[mid]! <= t) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+  private unit(): string {
+    return TIMELINE_TEXT.unit(formatCount(this.data?.windowMinutes ?? 0));
   }
 
-  /** Values at the hovered point, else at the map's frame: what the map shows, in numbers. */
-  private renderLegend(idx: number | null): void {
+  /**
+   * The hovered point's values, else the figures of the frame on the map. A point is a window
+   * count at its own minute only; between points (zoomed out) the line is no count at all, so at
+   * the playhead the legend reads the map's frame itself rather than the nearest point: the
+   * legend, the top list, the tooltip and the map then show one number for one moment.
+   */
+  private renderLegend(hoverIdx: number | null): void {
     const data = this.data;
     if (!data) return;
-    const columns = [data.total, ...Object.values(data.countries), data.baseline];
-    const values = this.legend.querySelectorAll('b');
-    columns.forEach((column, i) => {
-      const value = idx === null ? undefined : column[idx];
-      const text = value === undefined || value === null ? '–' : formatCount(Math.round(value));
-      if (values[i] && values[i]!.textContent !== text) values[i]!.textContent = text;
+    let values: number[];
+    if (hoverIdx !== null && data.times[hoverIdx] !== undefined) {
+      values = [data.total, ...Object.values(data.countries), data.baseline].map((column) => column[hoverIdx]!);
+    } else {
+      const states = this.hooks.states();
+      const all = Object.values(states);
+      values = [
+        sum(all.map((s) => s.count)),
+        ...Object.keys(data.countries).map((code) => states[code]?.count ?? 0),
+        sum(all.map((s) => s.baseline)),
+      ];
+    }
+    const cells = this.legend.querySelectorAll('b');
+    values.forEach((value, i) => {
+      const text = formatCount(Math.round(value));
+      if (cells[i] && cells[i]!.textContent !== text) cells[i]!.textContent = text;
     });
   }
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
 }

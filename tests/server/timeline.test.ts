@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, type Incident, type Snapshot, type Timeline } from '../../shared/protocol.ts';
+import type { Incident, Snapshot, Timeline } from '../../shared/protocol.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
 import { connectClient, postJson, startServer, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
@@ -19,7 +19,8 @@ function client(): TestSocket {
 
 /** What the map shows at data time `t`: the snapshot a paused replay there acks with. */
 async function frameAt(socket: TestSocket, service: string, t: number): Promise<Snapshot> {
-  const ack = await watch(socket, { protocol: PROTOCOL_VERSION, service, t, playing: false });
+  // The helper adds the protocol version: the request is {protocol: 2, service, t, playing: false}.
+  const ack = await watch(socket, { service, t, playing: false });
   if (!ack.ok) throw new Error(`${ack.error.code}: ${ack.error.message}`);
   return ack.data;
 }
