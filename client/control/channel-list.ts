@@ -1,6 +1,7 @@
 import type { ChannelState } from '../../shared/protocol.ts';
 import { say } from './context.ts';
-import { dataTimeOf, formatSpeed, formatUtcClock } from './time.ts';
+import { formatZoneTime } from '../format.ts';
+import { dataTimeOf, formatSpeed } from './time.ts';
 
 /**
  * The server's own rule (`channelName` in shared/schemas.ts) repeated for an instant hint; the
@@ -106,7 +107,8 @@ export class ChannelList {
     for (const row of this.rows.values()) {
       const t = dataTimeOf(row.state, now);
       row.time.dateTime = new Date(t).toISOString();
-      row.time.textContent = `${formatUtcClock(t)} UTC`;
+      // Only the UTC clock in the compact list; the date shows in the detail view.
+      row.time.textContent = `${formatZoneTime(t, 'UTC', true)} UTC`;
     }
   }
 

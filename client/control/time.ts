@@ -82,22 +82,10 @@ const utcFull = new Intl.DateTimeFormat(undefined, {
   second: '2-digit',
   hourCycle: 'h23',
 });
-const utcClock = new Intl.DateTimeFormat(undefined, {
-  timeZone: 'UTC',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
 
 /** Date and second in UTC: the producer must never guess which day a replay is on. */
 export function formatUtcFull(t: number): string {
   return `${utcFull.format(t)} UTC`;
-}
-
-/** Only the UTC clock, for the compact channel list (the date shows in the detail view). */
-export function formatUtcClock(t: number): string {
-  return utcClock.format(t);
 }
 
 const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();

@@ -13,6 +13,7 @@ import { exposeTestHandle } from '../test-handle.ts';
 import { Legend } from '../ui/legend.ts';
 import { simulatedMark } from '../ui/sim-mark.ts';
 import '../styles/tokens.css';
+import '../styles/base.css';
 import '../styles/legend.css';
 import '../styles/sim-mark.css';
 import './embed.css';

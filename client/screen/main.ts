@@ -18,6 +18,7 @@ import { Counters } from './counters.ts';
 import { OnAir } from './on-air.ts';
 import { readScreenParams, serviceTitle, validZone } from './params.ts';
 import '../styles/tokens.css';
+import '../styles/base.css';
 import '../styles/legend.css';
 import '../styles/sim-mark.css';
 import './screen.css';
