@@ -123,11 +123,14 @@ export class IncidentFinder {
     return incidents.reverse();
   }
 
-  /** The store key's present, epoch minute: a simulation run's is its clock while it runs; a kept run is over. */
+  /**
+   * The present of a store key's rows, epoch minute: the live map's rows run on its clock (a
+   * simulation's while it runs), a real history on the wall clock, and a kept run is over.
+   */
   private liveEdge(key: string): number {
-    if (!isSimulationKey(key)) return minuteOf(this.clocks.now(key));
     const service = serviceOfKey(key);
-    return this.clocks.source(service) === key ? minuteOf(this.clocks.now(service)) : Infinity;
+    if (this.clocks.source(service) === key) return minuteOf(this.clocks.now(service));
+    return isSimulationKey(key) ? Infinity : minuteOf(this.clocks.state(service).at);
   }
 
   /** The minute with the largest trailing-window total in `[from, to]`, and each country's own peak. */
