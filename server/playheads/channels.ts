@@ -47,6 +47,7 @@ export class Channels {
       const paused = { ...state, t: playhead.anchor.t, at: playhead.anchor.at, playing: false, version: state.version + 1 };
       this.states.set(name, paused);
       this.save(paused);
+      return paused;
     };
   }
 

@@ -211,8 +211,8 @@ export class PlayheadEngine {
     this.deps.io.in(id).socketsLeave(id);
   }
 
-  /** Called when a channel's replay paused at the present by itself, to store it. */
-  onChannelPaused: ((name: string, playhead: Playhead) => void) | undefined;
+  /** Called when a channel's replay paused at the present by itself: stores it, returns the new state. */
+  onChannelPaused: ((name: string, playhead: Playhead) => ChannelState | undefined) | undefined;
 
   // --- rooms ---
 
@@ -295,7 +295,7 @@ export class PlayheadEngine {
       room.playhead = { ...room.playhead, anchor: { t: position.t, at: now }, playing: false };
       position = positionOf(room.playhead, clocks, now);
       room.snapshotNext = room.computed;
-      if (room.policy.kind === 'channel') this.onChannelPaused?.(room.policy.name, room.playhead);
+      if (room.policy.kind === 'channel') room.channel = this.onChannelPaused?.(room.policy.name, room.playhead) ?? room.channel;
     }
     try {
       const states = await frames.frame(room.playhead.service, position.t, position.source);

@@ -88,6 +88,39 @@ describe('named channels', () => {
     expect(Math.abs(screenTime(a, now) - peak)).toBeLessThan(60 * 2_000);
   });
 
+  it('pauses a replay that reaches the present for every screen, and stores it', async () => {
+    const server = await start();
+    // 30 s behind at 60x: the present is reached in about half a second.
+    await put(server, 'wall', { service: 'twitter', t: Date.now() - 30_000, speed: 60, playing: true });
+    const s = screen(server);
+    const ack = await watch(s, { channel: 'wall' });
+    if (!ack.ok) throw new Error(ack.error.message);
+    expect(ack.data.clock.playing).toBe(true);
+    const paused = await new Promise<Snapshot>((resolve) => s.on('snapshot', (snapshot) => !snapshot.clock.playing && resolve(snapshot)));
+    expect(paused.seq).toBeGreaterThan(ack.data.seq);
+    expect(paused.channel).toMatchObject({ mode: 'replay', playing: false });
+    expect(paused.channel!.version).toBeGreaterThan(ack.data.channel!.version);
+    expect(paused.t).toBeLessThanOrEqual(Date.now());
+    const stored = (await (await fetch(`${server.url}/api/channels/wall`)).json()).data as ChannelState;
+    expect(stored).toMatchObject({ playing: false, version: paused.channel!.version });
+  });
+
+  it('computes a live channel and the live map of its service once per moment', async () => {
+    const server = await start({ frameMs: 20 });
+    await put(server, 'wall', { service: 'twitter', mode: 'live' });
+    const wall = screen(server);
+    const viewer = screen(server);
+    const onWall = await watch(wall, { channel: 'wall' });
+    const onLive = await watch(viewer, { service: 'twitter' });
+    if (!onWall.ok || !onLive.ok) throw new Error('watch refused');
+    const before = server.app.frames.stats().computed;
+    const seen: Array<Promise<unknown>> = [wall, viewer].map((s) => new Promise((resolve) => s.once('frame', resolve)));
+    await fetch(`${server.url}/api/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ service: 'twitter', country: 'JP', at: Date.now(), count: 2529 }]) });
+    const [a, b] = (await Promise.all(seen)) as Array<{ changes: Record<string, { count: number }> }>;
+    expect(a!.changes.JP!.count).toBe(b!.changes.JP!.count);
+    expect(server.app.frames.stats().computed - before).toBe(1);
+  });
+
   it('jumps to an incident peak, paused', async () => {
     const server = await start();
     const [incident] = (await (await fetch(`${server.url}/api/incidents?service=twitter`)).json()).data as Incident[];
