@@ -3,6 +3,7 @@ import type { HistoryStore } from './store/store.ts';
 
 /** A name not found is looked up in the store again at most this often, so invented names cost little. */
 const REFRESH_MS = 1_000;
+const FORGET_MS = 10_000;
 
 /**
  * Which services exist: the configured ones (open to public reports) and every one with stored
@@ -22,8 +23,10 @@ export class ServiceCatalog {
   }
 
   async known(service: string): Promise<boolean> {
-    if (this.config.services.includes(service) || this.stored.has(service)) return true;
-    if (this.now() - this.readAt >= REFRESH_MS) {
+    if (this.config.services.includes(service)) return true;
+    // A stored key can go too (a simulation run dropped): what was seen is trusted only for a while.
+    if (this.stored.has(service) && this.now() - this.readAt < FORGET_MS) return true;
+    if (this.now() - this.readAt >= REFRESH_MS || this.stored.has(service)) {
       this.reading ??= this.store.services().then(
         (names) => {
           this.stored = new Set(names);

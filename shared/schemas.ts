@@ -74,7 +74,8 @@ export type ParsedIngestRow = z.output<typeof ingestRow>;
 export const watchServiceRequest = z.strictObject(
   {
     protocol: z.literal(PROTOCOL_VERSION, { error: `must be ${PROTOCOL_VERSION}` }),
-    service: serviceId,
+    // A kept simulation run (`twitter~sim`) can be replayed like a service.
+    service: storeKey,
     t: instant.optional(),
     speed: z.number({ error: 'must be a number' }).positive('must be positive').max(3600, 'must be at most 3600').default(1),
     playing: z.boolean({ error: 'must be true or false' }).default(true),

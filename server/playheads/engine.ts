@@ -11,6 +11,7 @@ import {
   type ServerToClientEvents,
   type Snapshot,
 } from '../../shared/protocol.ts';
+import { serviceOfKey } from '../../shared/simulation.ts';
 import { minuteOf } from '../../shared/time.ts';
 import type { Clocks } from '../clocks.ts';
 import type { Config } from '../config.ts';
@@ -161,7 +162,7 @@ export class PlayheadEngine {
       return this.snapshotOf(room, range);
     }
     const position = positionOf(livePlayhead(service), this.deps.clocks, this.deps.now());
-    const [countries, range] = await Promise.all([this.deps.frames.frame(service, position.t, position.source), this.deps.store.range(service)]);
+    const [countries, range] = await Promise.all([this.deps.frames.frame(serviceOfKey(service), position.t, position.source), this.deps.store.range(service)]);
     return buildSnapshot(this.deps.config, { service, mode: 'live', seq: 0, clock: position.clock, countries, range });
   }
 
@@ -298,7 +299,8 @@ export class PlayheadEngine {
       if (room.policy.kind === 'channel') room.channel = this.onChannelPaused?.(room.policy.name, room.playhead) ?? room.channel;
     }
     try {
-      const states = await frames.frame(room.playhead.service, position.t, position.source);
+      // Counts from the position's source, baselines from the real service (a kept run's too).
+      const states = await frames.frame(serviceOfKey(room.playhead.service), position.t, position.source);
       const range = room.snapshotNext ? await store.range(room.playhead.service) : undefined;
       if (this.rooms.get(room.id) !== room || room.version !== version) return;
       if (room.failures > 0) logger.info({ room: room.id }, 'room recovered');
