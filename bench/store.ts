@@ -11,7 +11,7 @@ import type { MinuteRow } from '../shared/frame.ts';
 import { COUNTRY_CODES } from '../shared/countries.ts';
 import { minuteOf } from '../shared/time.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';
-import type { ChannelStore, Dataset, HistoryStore, MinuteCount, SlotRow } from '../server/store/store.ts';
+import type { ChannelStore, Dataset, HistoryStore, MinuteCount, RowsAt, SlotRow } from '../server/store/store.ts';
 import type { ChannelState } from '../shared/protocol.ts';
 import { connectClient, startServer, tempDataDir, watch } from '../tests/helpers/server.ts';
 
@@ -27,7 +27,10 @@ class NoStore implements HistoryStore, ChannelStore {
   async *iterate(): AsyncIterable<MinuteRow[]> {}
   async markDataset(_d: Dataset): Promise<boolean> { return true; }
   async datasets(): Promise<Dataset[]> { return []; }
-  generation(): number { return 0; }
+  async rowsAt(): Promise<RowsAt> { return { rows: [], rev: 0 }; }
+  async revisions(): Promise<Map<string, number>> { return new Map(); }
+  onCommit(): () => void { return () => {}; }
+  async dropService(): Promise<void> {}
   async channels(): Promise<ChannelState[]> { return []; }
   async saveChannel(_state: ChannelState): Promise<void> {}
   async deleteChannel(_name: string): Promise<boolean> { return false; }
