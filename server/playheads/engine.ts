@@ -1,16 +1,7 @@
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
-import { diffStates } from '../../shared/frame.ts';
-import {
-  PROTOCOL_VERSION,
-  type ChannelState,
-  type ClientToServerEvents,
-  type ClockState,
-  type CountryStates,
-  type Frame,
-  type ServerToClientEvents,
-  type Snapshot,
-} from '../../shared/protocol.ts';
+import { diffStates, LEVEL_LOOKBACK_MINUTES } from '../../shared/frame.ts';
+import type { ChannelState, ClientToServerEvents, Frame, ServerToClientEvents, Snapshot } from '../../shared/protocol.ts';
 import { serviceOfKey } from '../../shared/simulation.ts';
 import { minuteOf } from '../../shared/time.ts';
 import type { Clocks } from '../clocks.ts';
@@ -18,53 +9,14 @@ import type { Config } from '../config.ts';
 import type { FrameSource } from '../frames.ts';
 import type { Metrics } from '../metrics.ts';
 import type { HistoryStore } from '../store/store.ts';
-import { LEVEL_LOOKBACK_MINUTES } from '../../shared/frame.ts';
 import { nextMoveAt, positionOf, type Playhead, type Policy, type Position } from './playhead.ts';
+import { always, channelRoom, liveRoom, replayRoom, ROOM_PREFIXES, Superseded, type Room, type Wanted } from './room.ts';
+import { buildSnapshot } from './snapshot.ts';
+
+export { channelRoom, liveRoom, replayRoom, Superseded, type Wanted } from './room.ts';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
-
-/** One Socket.IO room and the playhead its members follow. */
-interface Room {
-  readonly id: string;
-  readonly policy: Policy;
-  playhead: Playhead;
-  /** Set on channel rooms: what the producer chose, sent with every snapshot. */
-  channel: ChannelState | undefined;
-  /** What every member holds: the state at `seq`, computed at data time `t`, wall time `at`. */
-  base: CountryStates;
-  seq: number;
-  clock: ClockState;
-  /** False until the first frame is computed (a new room, a seek). */
-  computed: boolean;
-  /** Bumped when the playhead is moved from outside, so a computation that started before is dropped. */
-  version: number;
-  /** The next computation sends members a whole snapshot (the playhead moved), not a delta. */
-  snapshotNext: boolean;
-  /** Wall time the room must be computed at (Infinity: nothing will change by itself). */
-  due: number;
-  lastRun: number;
-  running: Promise<void> | undefined;
-  failures: number;
-  /** Watches under way: the room must not be dropped as empty before they join. */
-  joining: number;
-}
-
-export const liveRoom = (service: string) => `live:${service}`;
-export const replayRoom = (socketId: string) => `replay:${socketId}`;
-export const channelRoom = (name: string) => `channel:${name}`;
-const ROOM_PREFIXES = ['live:', 'replay:', 'channel:'];
-
-/** A watch that a newer watch of the same socket replaced before it could join. */
-export class Superseded extends Error {
-  constructor() {
-    super('superseded by a newer watch');
-  }
-}
-
-/** Whether the watch asking to join is still the socket's latest. */
-export type Wanted = () => boolean;
-const always: Wanted = () => true;
 
 /** How often the store is asked whether another process (an import) changed it. */
 const RECONCILE_MS = 1_000;
@@ -93,6 +45,8 @@ export interface EngineDeps {
  */
 export class PlayheadEngine {
   private readonly rooms = new Map<string, Room>();
+  /** The last `seq` of each socket's replay, so a seek numbers on from it. */
+  private readonly replaySeqs = new WeakMap<IoSocket, number>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private reconcileTimer: NodeJS.Timeout | undefined;
@@ -143,13 +97,12 @@ export class PlayheadEngine {
   /** Starts or moves `socket`'s private replay and returns the state at its position. */
   async watchReplay(socket: IoSocket, request: { service: string; t: number; speed: number; playing: boolean }, wanted = always): Promise<Snapshot> {
     const id = replayRoom(socket.id);
-    const previous = this.rooms.get(id);
     const now = this.deps.now();
     const edge = this.deps.clocks.now(request.service);
     const t = Math.min(request.t, edge);
     const playhead: Playhead = { service: request.service, mode: 'replay', anchor: { t, at: now }, speed: request.speed, playing: request.playing && t < edge };
     // A seek continues the numbering, so frames of the old position still in flight are older than the snapshot.
-    const room = this.add(id, { kind: 'replay' }, playhead, (previous?.seq ?? 0) + 1);
+    const room = this.add(id, { kind: 'replay' }, playhead, (this.replaySeqs.get(socket) ?? 0) + 1);
     return this.join(socket, room, wanted);
   }
 
@@ -157,7 +110,7 @@ export class PlayheadEngine {
   async liveSnapshot(service: string): Promise<Snapshot> {
     const room = this.rooms.get(liveRoom(service));
     if (room) {
-      await this.ensureComputed(room);
+      if (!room.computed) await this.runNow(room);
       const range = await this.deps.store.range(service);
       return this.snapshotOf(room, range);
     }
@@ -171,7 +124,11 @@ export class PlayheadEngine {
     for (const id of [...socket.rooms]) {
       if (!ROOM_PREFIXES.some((p) => id.startsWith(p))) continue;
       void socket.leave(id);
-      if (id.startsWith('replay:')) this.rooms.delete(id);
+      const replay = id.startsWith('replay:') ? this.rooms.get(id) : undefined;
+      if (replay) {
+        this.replaySeqs.set(socket, replay.seq);
+        this.rooms.delete(id);
+      }
     }
     this.deps.metrics.rooms.set(this.rooms.size);
   }
@@ -264,18 +221,14 @@ export class PlayheadEngine {
     return (this.deps.io.sockets.adapter.rooms.get(room.id)?.size ?? 0) > 0;
   }
 
-  private async ensureComputed(room: Room): Promise<void> {
-    if (!room.computed) await this.runNow(room);
-  }
-
   /** Computes the room now (or waits for the computation under way, then runs again if due). */
   private async runNow(room: Room): Promise<void> {
     while (room.running) await room.running;
     if (room.computed && room.due > this.deps.now() && !room.snapshotNext) return;
-    await this.start_(room);
+    await this.launch(room);
   }
 
-  private start_(room: Room): Promise<void> {
+  private launch(room: Room): Promise<void> {
     const running = this.run(room).finally(() => {
       room.running = undefined;
       this.schedule();
@@ -375,7 +328,7 @@ export class PlayheadEngine {
     const now = this.deps.now();
     for (const room of this.rooms.values()) {
       if (room.running || !this.watched(room)) continue;
-      if (Math.max(room.due, room.lastRun + this.deps.config.frameMs) <= now) void this.start_(room).catch(() => {});
+      if (Math.max(room.due, room.lastRun + this.deps.config.frameMs) <= now) void this.launch(room).catch(() => {});
     }
     this.schedule();
   }
@@ -409,22 +362,4 @@ export class PlayheadEngine {
 
 function livePlayhead(service: string): Playhead {
   return { service, mode: 'live', anchor: { t: 0, at: 0 }, speed: 1, playing: true };
-}
-
-/** A snapshot from its parts, with the settings every client needs to draw it. */
-export function buildSnapshot(
-  config: Config,
-  parts: Pick<Snapshot, 'service' | 'mode' | 'seq' | 'clock' | 'countries' | 'channel'> & { range: { from: number; to: number } | null },
-): Snapshot {
-  const { range, channel, ...rest } = parts;
-  return {
-    protocol: PROTOCOL_VERSION,
-    ...rest,
-    t: parts.clock.t,
-    windowMinutes: config.windowMinutes,
-    frameMs: config.frameMs,
-    heatMax: config.heatMax,
-    range: range && { from: range.from * 60_000, to: range.to * 60_000 },
-    ...(channel ? { channel } : {}),
-  };
 }
