@@ -44,7 +44,7 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
   private readonly baselineCache = new Map<string, ServiceBaselines>();
   private baselineSlots = 0;
   /** Per store key: `service\0minute` to the frame. */
-  private readonly frameCache = new Map<string, Map<string, CountryStates>>();
+  private readonly frameCache = new Map<string, Map<string, Promise<CountryStates>>>();
   private frameCount = 0;
   private computed = 0;
   /** The latest minute any cached frame is at, so old writes can tell whether they reach one. */
@@ -64,17 +64,28 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
    * The frame of `service` at data time `t`, counting the rows stored under `source` (the
    * service itself, or a simulation's own key) against the service's real baselines.
    */
-  async frame(service: string, t: number, source = service): Promise<CountryStates> {
+  frame(service: string, t: number, source = service): Promise<CountryStates> {
     const minute = minuteOf(t);
     const id = `${service}\0${minute}`;
     const hit = this.frameCache.get(source)?.get(id);
     if (hit) return hit;
+    // Kept while it is computed too, so rooms woken by the same commit share one computation.
+    const computing = this.compute(service, t, source);
+    this.remember(source, id, computing);
+    computing.catch(() => this.frameCache.get(source)?.get(id) === computing && this.forget(source, id));
+    return computing;
+  }
+
+  private async compute(service: string, t: number, source: string): Promise<CountryStates> {
     const { from, to } = frameSpan(t, this.settings.windowMinutes);
     const [rows, baseline] = await Promise.all([this.minutes.rows(source, from, to), this.baselines(service, from, to)]);
-    const states = frameAt(rows, t, { windowMinutes: this.settings.windowMinutes, baseline });
     this.computed++;
-    this.remember(source, id, states);
-    return states;
+    return frameAt(rows, t, { windowMinutes: this.settings.windowMinutes, baseline });
+  }
+
+  private forget(source: string, id: string): void {
+    const frames = this.frameCache.get(source);
+    if (frames?.delete(id)) this.frameCount--;
   }
 
   /** Frames computed so far and minutes held (for tests and benchmarks). */
@@ -113,7 +124,7 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
       else missing.push(slot);
     }
     if (missing.length > 0) {
-      for (const [slot, baselines] of await this.compute(service, cache, missing)) {
+      for (const [slot, baselines] of await this.computeBaselines(service, cache, missing)) {
         bySlot.set(slot, baselines);
         if (this.baselineCache.get(service) !== cache) continue; // invalidated meanwhile
         if (!cache.slots.has(slot)) this.baselineSlots++;
@@ -124,7 +135,7 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
     return bySlot;
   }
 
-  private async compute(service: string, cache: ServiceBaselines, slots: number[]): Promise<Map<number, SlotBaselines>> {
+  private async computeBaselines(service: string, cache: ServiceBaselines, slots: number[]): Promise<Map<number, SlotBaselines>> {
     const { baselineWeeks, baselineFloor, windowMinutes } = this.settings;
     cache.first ??= this.store.range(service).then((r) => r?.from);
     const firstMinute = await cache.first;
@@ -235,7 +246,7 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
     this.emit('change', key, from, to);
   }
 
-  private remember(key: string, id: string, states: CountryStates): void {
+  private remember(key: string, id: string, states: Promise<CountryStates>): void {
     let frames = this.frameCache.get(key);
     if (!frames) this.frameCache.set(key, (frames = new Map()));
     if (!frames.has(id)) this.frameCount++;

@@ -97,10 +97,12 @@ describe('replay channel', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(frameTimes.length).toBe(afterPause);
 
-    const nearLive = Date.now() - 2_000;
+    // 30 s behind at 60x: the present is reached in about half a second, after the ack.
+    const nearLive = Date.now() - 30_000;
     const pushed = new Promise<Snapshot>((resolve) => socket.once('snapshot', resolve));
-    const playing = await watch(socket, { service: 'twitter', t: nearLive, speed: 3600, playing: true });
+    const playing = await watch(socket, { service: 'twitter', t: nearLive, speed: 60, playing: true });
     if (!playing.ok) throw new Error(playing.error.message);
+    expect(playing.data.clock.playing).toBe(true);
     // It reached the present and paused there: one whole snapshot says so, numbered next.
     const atPresent = await pushed;
     expect(atPresent.clock).toMatchObject({ playing: false });
