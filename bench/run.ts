@@ -2,16 +2,16 @@
  * `npm run bench`: every benchmark, side by side with its baseline in the same run, as a
  * Markdown table on stdout and in bench/results/latest.md. Never part of `npm test`.
  * `npm run bench -- store`, `-- client` or `-- soak [minutes]` runs one group (soak is not in the default run: it takes 10 minutes).
+ * `npm run bench -- latency [--app DIR] [--quick] [--viewers N] [--frame-ms N]`: the live path against a server process started
+ * from DIR (default: this checkout), report-to-viewer latency and the live path's CPU.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { benchFrames } from './frames.ts';
-import { benchSoak } from './soak.ts';
-import { benchIngest, benchSeek } from './store.ts';
-import { benchTween } from './tween.ts';
+// Each group loads its own modules when it runs, so one group's broken import cannot stop another.
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
-const only = process.argv[2];
+const only = process.argv[2]?.startsWith('--') ? undefined : process.argv[2];
+const notes: string[] = [];
 const lines = [
   `Run ${new Date().toISOString()} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} at the start.`,
   '',
@@ -20,6 +20,7 @@ const lines = [
 ];
 
 if (!only || only === 'store') {
+  const { benchIngest, benchSeek } = await import('./store.ts');
   console.error('ingest: one-row POSTs, 50 concurrent, 5 s per variant, twice ...');
   const ingest = await benchIngest();
   console.error('seek: 30-day history of every country ...');
@@ -34,6 +35,8 @@ if (!only || only === 'store') {
 }
 
 if (!only || only === 'client') {
+  const { benchFrames } = await import('./frames.ts');
+  const { benchTween } = await import('./tween.ts');
   console.error('frames: simulated Twitter outage at 600x ...');
   const frames = await benchFrames();
   console.error('tween: all countries in headless Chromium ...');
@@ -50,7 +53,15 @@ if (!only || only === 'client') {
   );
 }
 
+if (!only || only === 'latency') {
+  const { benchLatency, latencyOptions, latencyRows } = await import('./latency.ts');
+  const latency = latencyRows(await benchLatency(latencyOptions(process.argv.slice(2))));
+  lines.push(...latency.rows);
+  notes.push(...latency.notes);
+}
+
 if (only === 'soak') {
+  const { benchSoak } = await import('./soak.ts');
   const minutes = Number(process.argv[3] ?? 10);
   console.error(`soak: a screen following a 3600x replay for ${minutes} minutes ...`);
   const soak = await benchSoak(minutes);
@@ -61,7 +72,7 @@ if (only === 'soak') {
   );
 }
 
-const table = lines.join('\n');
+const table = [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
 console.log(table);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(`bench/results/latest${only ? `-${only}` : ''}.md`, `${table}\n`);
