@@ -6,10 +6,16 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import type { RowsAt } from '../../server/store/store.ts';
 import { connectClient, postJson, startServer, tempDataDir, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
-/** A real SQLite store whose reads can be made to fail, as a failing disk would. */
+/** A real SQLite store whose reads can be made to fail, as a failing disk would, and are counted. */
 class FailingReads extends SqliteStore {
   failing = false;
   reads = 0;
+  slotReads = 0;
+
+  override async slots(service: string, slots: readonly number[]) {
+    this.slotReads++;
+    return super.slots(service, slots);
+  }
 
   override async rowsAt(service: string, from: number, to: number): Promise<RowsAt> {
     this.reads++;
@@ -100,6 +106,28 @@ describe('playhead engine', () => {
     const after = server.app.frames.stats();
     expect(after.computed - before.computed).toBe(1);
     for (const s of snapshots) expect(s.countries.JP?.count).toBe(2_529);
+  });
+
+  it('keeps one service\'s baselines cached while another service is written', async () => {
+    const dataDir = tempDataDir();
+    const counting = new FailingReads(path.join(dataDir, 'history.sqlite'));
+    store = counting;
+    server = await startServer({}, { store: counting, dataDir });
+    // The first minute of this slot a week ago: that week counts, having history from its start.
+    const weekAgo = Math.floor(Date.now() / 900_000) * 900_000 - 7 * 86_400_000;
+    await ingest([{ country: 'US', count: 300, at: weekAgo, service: 'facebook' }]);
+    const frames = server.app.frames;
+    const slot = Math.floor(Date.now() / 900_000);
+    expect((await frames.slotBaselines('facebook', [slot])).get(slot)?.get('US')).toBe(300);
+    const before = counting.slotReads;
+    for (let i = 0; i < 20; i++) await ingest([{ country: 'JP', count: 1, service: 'twitter' }, { country: 'JP', count: 1, service: 'facebook' }]);
+    // Live writes to either service leave facebook's baselines for now as they were: no read.
+    expect((await frames.slotBaselines('facebook', [slot])).get(slot)?.get('US')).toBe(300);
+    expect(counting.slotReads).toBe(before);
+    // A write a week back does change them, and only then is the slot read again.
+    await ingest([{ country: 'US', count: 30, at: weekAgo, service: 'facebook' }]);
+    expect((await frames.slotBaselines('facebook', [slot])).get(slot)?.get('US')).toBe(330);
+    expect(counting.slotReads).toBe(before + 1);
   });
 
   it('keeps the live window from commits, without reading the store for each frame', async () => {
