@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { frameAt, frameSpan, LEVEL_LOOKBACK_MINUTES } from '../shared/frame.ts';
+import { frameOfSeries, frameSpan, LEVEL_LOOKBACK_MINUTES } from '../shared/frame.ts';
 import type { CountryStates } from '../shared/protocol.ts';
 import { minuteOf } from '../shared/time.ts';
 import { MinuteCache } from './playheads/minute-cache.ts';
@@ -78,9 +78,9 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
 
   private async compute(service: string, t: number, source: string): Promise<CountryStates> {
     const { from, to } = frameSpan(t, this.settings.windowMinutes);
-    const [rows, baseline] = await Promise.all([this.minutes.rows(source, from, to), this.baselines(service, from, to)]);
+    const [series, baseline] = await Promise.all([this.minutes.series(source, from, to), this.baselines(service, from, to)]);
     this.computed++;
-    return frameAt(rows, t, { windowMinutes: this.settings.windowMinutes, baseline });
+    return frameOfSeries(series, t, { windowMinutes: this.settings.windowMinutes, baseline });
   }
 
   private forget(source: string, id: string): void {

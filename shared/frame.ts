@@ -35,14 +35,28 @@ export function frameSpan(t: number, windowMinutes: number): { from: number; to:
  */
 export function frameAt(rows: Iterable<MinuteRow>, t: number, params: FrameParams): CountryStates {
   const { from, to } = frameSpan(t, params.windowMinutes);
-  const length = to - from + 1;
+  return frameOfSeries(seriesOf(rows, from, to), t, params);
+}
+
+/** Per country, its counts of the minutes `from..to` (index 0 is `from`). */
+export function seriesOf(rows: Iterable<MinuteRow>, from: number, to: number): Map<string, Float64Array> {
   const series = new Map<string, Float64Array>();
   for (const row of rows) {
     if (row.minute < from || row.minute > to || !(row.count > 0)) continue;
     let s = series.get(row.country);
-    if (!s) series.set(row.country, (s = new Float64Array(length)));
+    if (!s) series.set(row.country, (s = new Float64Array(to - from + 1)));
     s[row.minute - from]! += row.count;
   }
+  return series;
+}
+
+/**
+ * `frameAt` from per-country minute series covering exactly `frameSpan(t)`, for callers that
+ * keep counts by country already (the server's minute cache) and need not make rows of them.
+ */
+export function frameOfSeries(series: ReadonlyMap<string, Float64Array>, t: number, params: FrameParams): CountryStates {
+  const { from, to } = frameSpan(t, params.windowMinutes);
+  const length = to - from + 1;
   const states: CountryStates = {};
   const firstStep = params.windowMinutes - 1;
   for (const [country, s] of series) {

@@ -1,4 +1,3 @@
-import type { MinuteRow } from '../../shared/frame.ts';
 import type { Commit, HistoryStore } from '../store/store.ts';
 
 interface Minute {
@@ -73,8 +72,25 @@ export class MinuteCache {
     return stale;
   }
 
-  /** The rows of `key` in `[from, to]`, reading from the store only the minutes not held. */
-  async rows(name: string, from: number, to: number): Promise<MinuteRow[]> {
+  /** Per country, the counts of `key`'s minutes `from..to`, reading only the minutes not held. */
+  async series(name: string, from: number, to: number): Promise<Map<string, Float64Array>> {
+    const key = await this.hold(name, from, to);
+    const series = new Map<string, Float64Array>();
+    for (let m = from; m <= to; m++) {
+      const minute = key.minutes.get(m);
+      if (!minute) continue;
+      this.touch(name, m);
+      for (const [country, count] of minute.counts) {
+        let s = series.get(country);
+        if (!s) series.set(country, (s = new Float64Array(to - from + 1)));
+        s[m - from] = count;
+      }
+    }
+    return series;
+  }
+
+  /** Makes sure every minute of `[from, to]` is held, reading the missing span once. */
+  private async hold(name: string, from: number, to: number): Promise<Key> {
     let key = this.keys.get(name);
     if (!key) this.keys.set(name, (key = { minutes: new Map(), seen: -1 }));
     let first = from;
@@ -82,14 +98,7 @@ export class MinuteCache {
     let last = to;
     while (last >= first && key.minutes.has(last)) last--;
     if (first <= last) await this.load(name, key, first, last);
-    const rows: MinuteRow[] = [];
-    for (let m = from; m <= to; m++) {
-      const minute = key.minutes.get(m);
-      if (!minute) continue;
-      this.touch(name, m);
-      for (const [country, count] of minute.counts) rows.push({ minute: m, country, count });
-    }
-    return rows;
+    return key;
   }
 
   get size(): number {
