@@ -133,9 +133,17 @@ const CLK_TCK = (() => {
   }
 })();
 
+/** Processes of this run that ended before it did, in words (checked when a /proc read fails). */
+const deaths: string[] = [];
+
 /** utime + stime of a process, ms. */
 function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    throw new Error(`process ${pid} is gone mid-run${deaths.length ? ` (${deaths.join('; ')})` : ''}`);
+  }
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After "pid (comm) ": state is field 3, so utime (14) and stime (15) are at 11 and 12.
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
@@ -204,8 +212,14 @@ function ask<R extends { type: string }>(child: ChildProcess, command: object, t
   });
 }
 
+let tearingDown = false;
+
 function forkWorker(file: string): ChildProcess {
-  return fork(path.join(BENCH_DIR, file), [], { cwd: REPO_DIR, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(BENCH_DIR, file), [], { cwd: REPO_DIR, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.on('exit', (code, signal) => {
+    if (!tearingDown) deaths.push(`${file} ${child.pid} exited with ${signal ?? code}`);
+  });
+  return child;
 }
 
 // ---------------------------------------------------------------- the server
@@ -239,7 +253,11 @@ async function startServerProcess(app: string, services: string[], frameMs: numb
   child.stdout!.on('data', (d: Buffer) => process.stderr.write(`  [server] ${d}`));
   child.stderr!.on('data', (d: Buffer) => process.stderr.write(`  [server] ${d}`));
   let exited: number | null | undefined;
-  child.on('exit', (code) => (exited = code));
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    exited = code;
+    if (!stopping) deaths.push(`the server ${child.pid} exited with ${signal ?? code}`);
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -261,6 +279,7 @@ async function startServerProcess(app: string, services: string[], frameMs: numb
     child,
     pid: child.pid!,
     async stop() {
+      stopping = true;
       if (exited === undefined) {
         const gone = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
@@ -380,6 +399,8 @@ async function waitQuiet(pids: () => number[], maxSeconds: number, threshold = 3
 // ---------------------------------------------------------------- the bench
 
 export async function benchLatency(options: LatencyOptions): Promise<LatencyBench> {
+  tearingDown = false;
+  deaths.length = 0;
   const { app } = options;
   const commit = describeCheckout(app);
   console.error(`latency: server from ${app} (${commit})`);
@@ -537,6 +558,7 @@ export async function benchLatency(options: LatencyOptions): Promise<LatencyBenc
       options,
     };
   } finally {
+    tearingDown = true;
     for (const child of [...viewerProcs, loadProc]) child.kill();
     agent.destroy();
     await server.stop();
