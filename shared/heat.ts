@@ -3,32 +3,53 @@ import { interpolateInferno } from 'd3-scale-chromatic';
 /** Window count that maps to the hottest colour unless configured (`HEAT_MAX`). */
 export const DEFAULT_HEAT_MAX = 10_000;
 
+/**
+ * Counts up to this many reports share the first stretch of the ramp: below it a country is in the
+ * noise (the baseline floor is 10 too), so the ramp is spent on the decades an outage runs through.
+ */
+export const HEAT_FLOOR = 10;
+/** Heat of one report, and of `HEAT_FLOOR` reports: 1 to 10 get only 6% of the ramp. */
+const ONE_REPORT = 0.06;
+const AT_FLOOR = 0.12;
+
 /** Countries without reports: a quiet slate, clearly apart from the darkest heat. */
 export const NO_REPORTS_COLOR = '#283040';
 
 // Inferno's first tenth is near black and vanishes on the dark map; its last sliver is almost
 // white and loses its hue. The ramp uses the perceptually uniform part between.
-const RAMP_FROM = 0.18;
+export const HEAT_RAMP_FROM = 0.18;
 const RAMP_TO = 0.97;
 
+function floorOf(max: number): number {
+  return Math.min(HEAT_FLOOR, Math.max(1, max) / 10);
+}
+
 /**
- * Heat in [0, 1] for a window count on a log scale: 0 means no reports, 1 means `max` or more.
- * `log(1 + count)` keeps a single report visible and distinct from none.
+ * Heat in [0, 1] for a window count: 0 means no reports, 1 means `max` or more. Logarithmic in two
+ * pieces: 1 to 10 reports take the first 12% of the ramp (a single report stays visible and apart
+ * from none), 10 to `max` the remaining 88%. With `max` 10,000 each decade from 10 up gets 29% of
+ * the ramp instead of 25%, and 300 and 2,500 land 0.27 apart (red against amber).
  */
 export function heatOf(count: number, max: number): number {
   if (!(count > 0)) return 0;
-  return Math.min(1, Math.log1p(count) / Math.log1p(Math.max(max, 1)));
+  const top = Math.max(max, 1);
+  const floor = floorOf(top);
+  if (count <= floor) return ONE_REPORT + ((AT_FLOOR - ONE_REPORT) * Math.log(Math.max(1, count))) / Math.log(Math.max(floor, 1 + 1e-9));
+  return Math.min(1, AT_FLOOR + ((1 - AT_FLOOR) * Math.log(count / floor)) / Math.log(Math.max(top / floor, 1 + 1e-9)));
 }
 
-/** Inverse of `heatOf`: the count shown at heat `h`. */
+/** Inverse of `heatOf` for counts of one or more: the count shown at heat `h`. */
 export function countAtHeat(h: number, max: number): number {
-  return Math.expm1(h * Math.log1p(Math.max(max, 1)));
+  const top = Math.max(max, 1);
+  const floor = floorOf(top);
+  if (h <= AT_FLOOR) return Math.exp(((h - ONE_REPORT) / (AT_FLOOR - ONE_REPORT)) * Math.log(floor));
+  return floor * Math.exp(((h - AT_FLOOR) / (1 - AT_FLOOR)) * Math.log(top / floor));
 }
 
 /** CSS colour for heat `h` (0 gives the no-reports colour). */
 export function heatColor(h: number): string {
   if (!(h > 0)) return NO_REPORTS_COLOR;
-  return interpolateInferno(RAMP_FROM + (RAMP_TO - RAMP_FROM) * Math.min(1, h));
+  return interpolateInferno(HEAT_RAMP_FROM + (RAMP_TO - HEAT_RAMP_FROM) * Math.min(1, h));
 }
 
 /**
@@ -44,10 +65,22 @@ export function rampStops(colorOf: (h: number) => string = heatColor, steps = 16
   return stops;
 }
 
-/** Legend ticks: 1 and each power of ten up to `max`, then `max` itself if it is not one. */
+/**
+ * Legend ticks: the floor (10), then 1-3 steps (100, 300, 1k, 3k...) up to `max`, and `max` itself
+ * if it is not one. The 3s matter: the ramp separates 300 from 2,500, so the key must too.
+ */
 export function legendTicks(max: number): number[] {
-  const ticks: number[] = [];
-  for (let v = 1; v <= max; v *= 10) ticks.push(v);
+  const ticks: number[] = [floorOf(max)];
+  for (let decade = ticks[0]! * 10; decade <= max; decade *= 10) {
+    ticks.push(decade);
+    if (decade * 3 < max && decade >= 100) ticks.push(decade * 3);
+  }
   if (ticks[ticks.length - 1] !== max) ticks.push(max);
   return ticks;
+}
+
+/** Radius of a country's proportional circle relative to the largest: its area is its count. */
+export function circleScale(count: number, max: number): number {
+  if (!(count > 0)) return 0;
+  return Math.sqrt(Math.min(1, count / Math.max(max, 1)));
 }

@@ -1,5 +1,5 @@
 import { interpolateInferno } from 'd3-scale-chromatic';
-import { NO_REPORTS_COLOR, heatColor, rampStops } from '../../shared/heat.ts';
+import { HEAT_RAMP_FROM, NO_REPORTS_COLOR, heatColor, rampStops } from '../../shared/heat.ts';
 import type { Theme } from '../../shared/protocol.ts';
 
 /** The map's colours for one theme: ground, borders, and heat in (0, 1] to a colour. */
@@ -26,21 +26,21 @@ export const DARK_PALETTE: MapPalette = {
   heat: heatColor,
 };
 
-// On a light ground the hottest country must be the darkest to stand out, so the same inferno
-// ramp (perceptually uniform, colour-blind-safe) runs the other way: yellow through red to a deep
-// purple. Its near-white end is left out so the first step of heat never reads as "no reports".
-const LIGHT_FROM = 0.9;
-const LIGHT_TO = 0.12;
+// Hot is hot on both themes: the light theme runs the same inferno ramp in the same direction, so a
+// colour means the same count on the studio wall and on a laptop. Its last stretch (pale yellow)
+// is left out, or the hottest country would melt into the pale land; it ends on a saturated amber.
+const LIGHT_TO = 0.86;
+const LIGHT_QUIET = '#e3e6eb';
 
 /** Studio light: pale land on a blue-grey sea, dark borders, for projection in a lit room. */
 export const LIGHT_PALETTE: MapPalette = {
   theme: 'light',
   ocean: '#b9cadb',
-  quiet: '#f3f4f6',
+  quiet: LIGHT_QUIET,
   border: '#7d8a9b',
   markerRing: 'rgba(40, 52, 72, 0.7)',
   hoverLine: '#10182a',
-  heat: (h) => (h > 0 ? interpolateInferno(LIGHT_FROM + (LIGHT_TO - LIGHT_FROM) * Math.min(1, h)) : '#f3f4f6'),
+  heat: (h) => (h > 0 ? interpolateInferno(HEAT_RAMP_FROM + (LIGHT_TO - HEAT_RAMP_FROM) * Math.min(1, h)) : LIGHT_QUIET),
 };
 
 export function paletteFor(theme: Theme | undefined): MapPalette {
