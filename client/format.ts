@@ -1,140 +1,138 @@
 /**
- * Locale-aware formatting for the page. Everything goes through Intl so numbers, region names and
- * time zones follow the viewer's locale and the IANA database, never hand-written tables.
+ * Locale-aware formatting for every page. Everything goes through Intl with the page's locale
+ * (i18n/locale.ts), so numbers, region names, lists, durations and time zones follow the reader's
+ * language and the IANA database, never hand-written tables. One hour cycle per page: the
+ * locale's own (12-hour for `en`/`ar`, 24-hour for `fr`/`en-GB`), passed to every time format.
  */
+import { locale, onLocaleChange } from './i18n/locale.ts';
 
-const counts = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.ListFormat | Intl.DisplayNames | null>();
+onLocaleChange(() => cache.clear());
 
-export function formatCount(n: number): string {
-  return counts.format(n);
-}
-
-/** Short form for tight places such as legend ticks (1, 10, 100, 1K, 10K). */
-export function formatCompact(n: number): string {
-  return compact.format(n);
-}
-
-// DisplayNames is missing in some older embedded browsers; the feature's own name is the fallback.
-const regions = (() => {
-  try {
-    return new Intl.DisplayNames(undefined, { type: 'region' });
-  } catch {
-    return undefined;
-  }
-})();
-
-/** The viewer-language name of an alpha-2 region, else `fallback`, else the code itself. */
-export function countryName(code: string | undefined, fallback?: string): string {
-  if (code) {
-    try {
-      const name = regions?.of(code);
-      if (name && name !== code) return name;
-    } catch {
-      // A code ICU does not know throws a RangeError; the fallback below covers it.
-    }
-  }
-  return fallback || code || 'Unknown';
-}
-
-const utcTime = new Intl.DateTimeFormat(undefined, {
-  timeZone: 'UTC',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-const utcDate = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
-const viewerTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-
-export function formatUtcTime(t: number): string {
-  return utcTime.format(t);
-}
-
-export function formatUtcDate(t: number): string {
-  return utcDate.format(t);
-}
-
-/** The instant `t` on the viewer's own clock (their time zone). */
-export function formatViewerTime(t: number): string {
-  return viewerTime.format(t);
-}
-
-const zoneFormatters = new Map<string, { time: Intl.DateTimeFormat; parts: Intl.DateTimeFormat } | null>();
-
-// Invalid zone names throw; caching null keeps a bad entry from throwing on every pointer move.
-function zoneFormatter(tz: string) {
-  let f = zoneFormatters.get(tz);
+/** One formatter per locale and options; null when Intl refuses the options (an unknown zone). */
+function cached<T>(kind: string, options: object, make: (tag: string) => T): T | null {
+  const tag = locale().tag;
+  const key = `${kind}|${tag}|${JSON.stringify(options)}`;
+  let f = cache.get(key) as T | null | undefined;
   if (f === undefined) {
     try {
-      f = {
-        time: new Intl.DateTimeFormat(undefined, { timeZone: tz, hour: '2-digit', minute: '2-digit' }),
-        parts: new Intl.DateTimeFormat('en-US', {
-          timeZone: tz,
-          hourCycle: 'h23',
-          year: 'numeric',
-          month: 'numeric',
-          day: 'numeric',
-          hour: 'numeric',
-          minute: 'numeric',
-        }),
-      };
+      f = make(tag);
     } catch {
       f = null;
     }
-    zoneFormatters.set(tz, f);
+    cache.set(key, f as never);
   }
   return f;
 }
 
-/** Minutes the zone's wall clock is ahead of UTC at `t`, read back from Intl (no offset tables). */
-function offsetMinutes(t: number, parts: Intl.DateTimeFormat): number {
-  const p: Record<string, number> = {};
-  for (const { type, value } of parts.formatToParts(t)) p[type] = Number(value);
-  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!);
-  return Math.round((wall - Math.floor(t / 60_000) * 60_000) / 60_000);
+const number = (options: Intl.NumberFormatOptions) => cached('n', options, (tag) => new Intl.NumberFormat(tag, options))!;
+const dateTime = (options: Intl.DateTimeFormatOptions) => cached('d', options, (tag) => new Intl.DateTimeFormat(tag, { hourCycle: hourCycle(), ...options }));
+
+export function formatCount(n: number): string {
+  return number({ maximumFractionDigits: 0 }).format(n);
 }
 
-/**
- * Local time at `t` in a country with the comma-separated zones `tzList`: one time, or the range
- * from its westernmost to its easternmost distinct offset ("14:13 – 19:13").
- */
-export function localTimeRange(t: number, tzList: string): string {
-  const zones: Array<{ offset: number; time: Intl.DateTimeFormat }> = [];
-  for (const tz of tzList.split(',')) {
-    const f = tz ? zoneFormatter(tz.trim()) : null;
-    if (f) zones.push({ offset: offsetMinutes(t, f.parts), time: f.time });
+/** Short form for tight places such as legend ticks (1, 10, 100, 1K, 10K; "10 ألف" in Arabic). */
+export function formatCompact(n: number): string {
+  return number({ notation: 'compact', maximumFractionDigits: 1 }).format(n);
+}
+
+/** A replay speed, "60×". */
+export function formatSpeed(speed: number): string {
+  return `${number({ maximumFractionDigits: 2 }).format(speed)}×`;
+}
+
+/** "a, b and c" in the locale ("a، وb، وc" in Arabic). */
+export function formatList(items: readonly string[], type: Intl.ListFormatType = 'conjunction'): string {
+  const f = cached('l', { type }, (tag) => new Intl.ListFormat(tag, { type, style: 'short' }));
+  return f ? f.format(items) : items.join(', ');
+}
+
+/** The locale-language name of an alpha-2 region (Intl's CLDR names), else `fallback`, else the code. */
+export function countryName(code: string | undefined, fallback?: string): string {
+  if (code) {
+    try {
+      // DisplayNames is missing in some older embedded browsers; the fallback below covers it.
+      const name = cached('r', {}, (tag) => new Intl.DisplayNames(tag, { type: 'region' }))?.of(code);
+      if (name && name !== code) return name;
+    } catch {
+      // A code ICU does not know throws a RangeError.
+    }
   }
-  if (zones.length === 0) return '';
-  zones.sort((a, b) => a.offset - b.offset);
-  const first = zones[0]!.time.format(t);
-  const last = zones[zones.length - 1]!.time.format(t);
-  return first === last ? first : `${first} – ${last}`;
+  return fallback || code || '?';
 }
 
-const utcDateTime = new Intl.DateTimeFormat(undefined, {
-  timeZone: 'UTC',
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-});
-const viewerDateTime = new Intl.DateTimeFormat(undefined, {
-  day: 'numeric',
-  month: 'short',
-  hour: '2-digit',
-  minute: '2-digit',
-  timeZoneName: 'short',
-});
+// ---- Time ---------------------------------------------------------------------------------
 
-/** Date and minute in UTC, for lists where the instant must be unambiguous. */
+/** The locale's clock: 'h12' or 'h23' (Intl's default for the locale's hour). */
+export function hourCycle(): Intl.DateTimeFormatOptions['hourCycle'] {
+  const tag = locale().tag;
+  const key = `hc|${tag}`;
+  let f = cache.get(key) as Intl.DateTimeFormat | undefined;
+  if (!f) cache.set(key, (f = new Intl.DateTimeFormat(tag, { hour: 'numeric' })));
+  const cycle = f.resolvedOptions().hourCycle;
+  // h11 and h24 are rare locale defaults; keep the two clocks people read.
+  return cycle === 'h11' || cycle === 'h12' ? 'h12' : 'h23';
+}
+
+export const UTC = 'UTC';
+
+function isUtc(zone: string): boolean {
+  return zone === 'UTC' || zone === 'Etc/UTC' || zone === 'Etc/GMT' || zone === 'GMT';
+}
+
+/** The instant `t` on the wall clock of IANA `zone` ("19:45", "7:45 PM", with seconds if asked); '' for an unknown zone. */
+export function formatTime(t: number, zone: string, seconds = false): string {
+  return dateTime({ timeZone: zone, hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) })?.format(t) ?? '';
+}
+
+/** The date of `t` in `zone`: "29 Dec 2022". */
+export function formatDate(t: number, zone: string): string {
+  return dateTime({ timeZone: zone, day: 'numeric', month: 'short', year: 'numeric' })?.format(t) ?? '';
+}
+
+/** Date and minute of `t` in `zone`, for lists where the instant must be unambiguous. */
+export function formatDateTime(t: number, zone: string, seconds = false): string {
+  return (
+    dateTime({ timeZone: zone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) })?.format(t) ?? ''
+  );
+}
+
+/** A zone as a reader says it, in their language: "UTC", "ET", "توقيت نيويورك", "heure : New York". */
+export function zoneLabel(zone: string, t = Date.now()): string {
+  if (isUtc(zone)) return UTC;
+  const f = dateTime({ timeZone: zone, timeZoneName: 'shortGeneric' });
+  return f?.formatToParts(t).find((p) => p.type === 'timeZoneName')?.value ?? zoneCity(zone);
+}
+
+/** `t` in `zone` with the zone named after it ("00:53 UTC", "7:53 PM ET"); the one way a clock is labelled. */
+export function formatZoned(t: number, zone: string, seconds = false): string {
+  const time = formatTime(t, zone, seconds);
+  return time ? `${time} ${zoneLabel(zone, t)}` : '';
+}
+
+export function formatUtcTime(t: number): string {
+  return formatTime(t, UTC, true);
+}
+
+export function formatUtcDate(t: number): string {
+  return formatDate(t, UTC);
+}
+
+/** The instant `t` on the viewer's own clock (their time zone). */
+export function formatViewerTime(t: number): string {
+  return formatTime(t, viewerZone());
+}
+
+/** Date and minute in UTC, labelled. */
 export function formatUtcDateTime(t: number): string {
-  return `${utcDateTime.format(t)} UTC`;
+  return `${formatDateTime(t, UTC)} ${UTC}`;
 }
 
-/** Date and minute on the viewer's clock, with the zone's short name. */
+/** Date and minute on the viewer's clock, with the zone's name. */
 export function formatViewerDateTime(t: number): string {
-  return viewerDateTime.format(t);
+  const zone = viewerZone();
+  return `${formatDateTime(t, zone)} ${zoneLabel(zone, t)}`;
 }
 
 /** The viewer's IANA zone, for hints ("Europe/Paris"). */
@@ -142,39 +140,65 @@ export function viewerZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-const hours = new Intl.NumberFormat(undefined, { style: 'unit', unit: 'hour', unitDisplay: 'narrow' });
-const minutes = new Intl.NumberFormat(undefined, { style: 'unit', unit: 'minute', unitDisplay: 'narrow' });
+/** The instant `t` on the wall clock of IANA `zone`; empty for a zone Intl does not know. */
+export function formatZoneTime(t: number, zone: string, seconds = false): string {
+  return formatTime(t, zone, seconds);
+}
 
-/** A duration to the minute, "2h 15m" in the viewer's locale. */
+/** A zone's city, from its IANA name: "America/New_York" reads "New York". */
+export function zoneCity(zone: string): string {
+  return (zone.split('/').pop() ?? zone).replace(/_/g, ' ');
+}
+
+/** Minutes the zone's wall clock is ahead of UTC at `t`, read back from Intl (no offset tables). */
+function offsetMinutes(t: number, zone: string): number | undefined {
+  const f = cached('o', { zone }, () => new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }));
+  if (!f) return undefined;
+  const p: Record<string, number> = {};
+  for (const { type, value } of (f as Intl.DateTimeFormat).formatToParts(t)) p[type] = Number(value);
+  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!);
+  return Math.round((wall - Math.floor(t / 60_000) * 60_000) / 60_000);
+}
+
+/**
+ * Local time at `t` in a country with the comma-separated zones `tzList`: one time, or the range
+ * from its westernmost to its easternmost distinct offset ("14:13–19:13", Intl's own range form).
+ */
+export function localTimeRange(t: number, tzList: string): string {
+  const zones: Array<{ offset: number; zone: string }> = [];
+  for (const raw of tzList.split(',')) {
+    const zone = raw.trim();
+    const offset = zone ? offsetMinutes(t, zone) : undefined;
+    if (offset !== undefined) zones.push({ offset, zone });
+  }
+  if (zones.length === 0) return '';
+  zones.sort((a, b) => a.offset - b.offset);
+  const first = formatTime(t, zones[0]!.zone);
+  const last = formatTime(t, zones[zones.length - 1]!.zone);
+  // Shown as a range of two wall-clock times; Intl's range separator keeps the order in RTL.
+  return first === last ? first : `${first} – ${last}`;
+}
+
+/**
+ * A duration to the minute, "3h 15m", "3 س و15 د", "3h 15min": the one duration format of
+ * every page. Rounds to the nearest minute.
+ */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.round(ms / 60_000));
   const h = Math.floor(total / 60);
   const m = total % 60;
-  if (h === 0) return minutes.format(m);
-  return m === 0 ? hours.format(h) : `${hours.format(h)} ${minutes.format(m)}`;
+  const minutes = number({ style: 'unit', unit: 'minute', unitDisplay: 'narrow' }).format(m);
+  if (h === 0) return minutes;
+  const hours = number({ style: 'unit', unit: 'hour', unitDisplay: 'narrow' }).format(h);
+  if (m === 0) return hours;
+  const f = cached('l', { type: 'unit' }, (tag) => new Intl.ListFormat(tag, { type: 'unit', style: 'narrow' }));
+  return f ? f.format([hours, minutes]) : `${hours} ${minutes}`;
 }
-
-const zoneClocks = new Map<string, Intl.DateTimeFormat | null>();
 
 /**
- * The instant `t` on the wall clock of IANA `zone` ("19:45", or "19:45:12" with seconds); empty
- * for a zone Intl does not know. Formatters are cached per zone (a few hundred zones at most).
+ * How long an incident lasted: its `end` is the start of its last minute above normal, so the
+ * length counts that minute too; an ongoing one runs to `now`.
  */
-export function formatZoneTime(t: number, zone: string, seconds = false): string {
-  const key = `${zone}|${seconds}`;
-  let f = zoneClocks.get(key);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit', second: seconds ? '2-digit' : undefined, hourCycle: 'h23' });
-    } catch {
-      f = null;
-    }
-    zoneClocks.set(key, f);
-  }
-  return f ? f.format(t) : '';
-}
-
-/** A zone as a newsroom says it: "America/New_York" reads "New York" (the IANA name's city part). */
-export function zoneCity(zone: string): string {
-  return (zone.split('/').pop() ?? zone).replace(/_/g, ' ');
+export function incidentLength(incident: { start: number; end: number | null }, now: number): number {
+  return (incident.end === null ? now : incident.end + 60_000) - incident.start;
 }
