@@ -202,3 +202,8 @@ export function formatDuration(ms: number): string {
 export function incidentLength(incident: { start: number; end: number | null }, now: number): number {
   return (incident.end === null ? now : incident.end + 60_000) - incident.start;
 }
+
+/** Day and month of `t` in `zone` ("29 Dec"), for axis labels that mark a new day. */
+export function formatDateTimeParts(t: number, zone: string): { dayMonth: string } {
+  return { dayMonth: dateTime({ timeZone: zone, day: 'numeric', month: 'short' })?.format(t) ?? '' };
+}

@@ -1,94 +1,97 @@
 /**
- * Words the pages show, in one place so a catalogue can replace this file. Counts and times are
- * passed in already formatted with Intl (format.ts); nothing here formats a number itself.
+ * Named shortcuts into the message catalogue (client/i18n) for the words several pages share.
+ * Every text here is read from the catalogue when used, so it follows the page's locale; new
+ * words go into client/i18n/en.ts (and ar.ts, fr.ts), read with `t('…')`.
  */
-import type { ConnectionState, FeedErrorCode } from './feed.ts';
+import type { FeedErrorCode } from './feed.ts';
+import { t } from './i18n/index.ts';
+import type { ConnectionState } from './feed.ts';
 
-export const CONNECTION_LABELS: Record<ConnectionState, string> = {
-  connecting: 'Connecting',
-  live: 'Live',
-  reconnecting: 'Reconnecting',
-  offline: 'Offline',
-};
+const states = ['connecting', 'live', 'reconnecting', 'offline'] as const satisfies readonly ConnectionState[];
 
-export const CONNECTION_HINTS: Record<ConnectionState, string> = {
-  connecting: 'Connecting to the server',
-  live: 'Receiving updates as they happen',
-  reconnecting: 'Connection lost; reconnecting',
-  offline: 'Server unreachable; still retrying',
-};
+function table<K extends string>(keys: readonly K[], text: (key: K) => string): Record<K, string> {
+  const out = {} as Record<K, string>;
+  for (const key of keys) Object.defineProperty(out, key, { get: () => text(key), enumerable: true });
+  return out;
+}
 
+export const CONNECTION_LABELS = table(states, (s) => t(`connection.labels.${s}`));
+export const CONNECTION_HINTS = table(states, (s) => t(`connection.hints.${s}`));
 /** The short notes unattended pages show while the socket is down. */
-export const LINK_NOTES: Record<ConnectionState, string> = {
-  connecting: 'Connecting…',
-  live: '',
-  reconnecting: 'Reconnecting…',
-  offline: 'Waiting for the server…',
-};
+export const LINK_NOTES = table(states, (s) => t(`connection.notes.${s}`));
 
-export const MODE_LABELS = { live: 'Live', replay: 'Replay' } as const;
-export const REPLAY_LABEL = MODE_LABELS.replay;
-export const REPLAY_HINT = 'Playing back stored history, not live reports';
+export const MODE_LABELS = table(['live', 'replay'] as const, (m) => t(`common.${m}`));
+
+/** A refused or unanswered watch, by its stable code (never by the server's message). */
+export function watchError(code: FeedErrorCode): string {
+  return t(`errors.${code}`);
+}
+export const WATCH_ERRORS = table(
+  ['unsupported-protocol', 'invalid-request', 'invalid-time', 'unknown-service', 'unknown-channel', 'internal', 'timeout'] as const satisfies readonly FeedErrorCode[],
+  watchError,
+);
 
 /** Every page marks simulated data with the same word and explanation. */
 export const SIMULATED = {
-  label: 'Simulated',
-  hint: 'Replayed or synthetic data, not live reports',
-  /** With the simulation's speed, e.g. "60×". */
-  withSpeed: (speed: string) => `Simulated · ${speed}×`,
+  get label() {
+    return t('simulated.label');
+  },
+  get hint() {
+    return t('simulated.hint');
+  },
+  /** With the simulation's speed already formatted, e.g. "60×". */
+  withSpeed: (speed: string) => t('simulated.withSpeed', { speed }),
 };
 
-/** A refused or unanswered watch, by its stable code (never by the server's message). */
-export const WATCH_ERRORS: Record<FeedErrorCode, string> = {
-  'unsupported-protocol': 'This page is out of date: reload it.',
-  'invalid-request': 'The request was not understood.',
-  'invalid-time': 'No data can be shown for that time.',
-  'unknown-service': 'No such service.',
-  'unknown-channel': 'This channel is not on air yet.',
-  internal: 'The server could not answer.',
-  timeout: 'No answer from the server.',
+
+/** The data table of every country (the map's data as text), its toggle and the live announcements. */
+const sortKeys = ['name', 'count', 'baseline', 'level', 'trend'] as const;
+const levels = ['normal', 'elevated', 'outage'] as const;
+const trendNames = ['rising', 'falling', 'steady'] as const;
+export const DATA_VIEW = {
+  get mapLabel() {
+    return t('a11y.mapLabel');
+  },
+  get toggle() {
+    return t('a11y.toggle');
+  },
+  get toggleHint() {
+    return t('a11y.toggleHint');
+  },
+  get empty() {
+    return t('a11y.empty');
+  },
+  caption: (minutes: string) => t('a11y.caption', { count: Number(minutes.replace(/\D/g, '')) || 0 }),
+  columns: table(sortKeys, (k) => t(`a11y.columns.${k}`)),
+  sortedBy: (column: string, ascending: boolean) => t(ascending ? 'a11y.sortedAscending' : 'a11y.sortedDescending', { column }),
+  levels: table(levels, (l) => t(`level.${l}`)),
+  trends: table(trendNames, (k) => t(`trend.${k}`)),
 };
 
-export const RETRYING = 'Trying again every 5 seconds.';
+export const ANNOUNCE = {
+  levels: table(levels, (l) => (l === 'normal' ? t('a11y.back') : t(`level.${l}`))),
+  change: (country: string, level: string, count: string, n: number) => t('a11y.change', { country, level, reports: count, count: n }),
+  more: (n: string) => t('a11y.more', { count: Number(n.replace(/\D/g, '')) || 0 }),
+};
 
+export const TIMELINE_SLIDER = {
+  get label() {
+    return t('a11y.sliderLabel');
+  },
+  value: (time: string, total: string) => t('a11y.sliderValue', { time, reports: total }),
+};
+
+/** The map page's own messages. */
 export const MAIN = {
-  loading: 'Loading…',
-  noServices: 'No services yet',
-  waiting: 'Waiting for the server…',
-  source: (replay: boolean, minutes: string) => `${replay ? 'Stored reports' : 'User reports'} · ${minutes}-minute window · Shapes: Natural Earth`,
-};
-
-/** The incident list of the map page. */
-export const INCIDENTS = {
-  replay: '▶ Replay',
-  peak: '⤒ Peak',
-};
-
-/** The producer's console. */
-export const CONTROL = {
-  jumpToPeak: 'Jump to peak',
-  replayFromStart: 'Replay from start',
-  outage: 'Outage',
-  elevated: 'Elevated',
-};
-
-export const SCREEN = {
-  noTarget: 'Nothing to show yet',
-  noTargetDetail: 'Open this screen with ?channel=NAME (a producer’s channel) or ?service=NAME (live).',
-  channelOff: (name: string) => `Channel “${name}” is not on air`,
-  serviceOff: (name: string) => `Service “${name}” is not available`,
-  headline: (service: string) => `${service} outage reports`,
-  source: (minutes: string) => `User reports, ${minutes}-minute window`,
-  noReports: (minutes: string) => `No reports in the last ${minutes} minutes`,
-  paused: 'paused',
-};
-
-export const EMBED = {
-  brand: 'outage-map',
-  loading: 'Loading…',
-  noTarget: 'Add ?service=NAME to the embed address',
-  open: 'Open the live map',
-  noReports: (minutes: string) => `No reports in the last ${minutes} minutes`,
-  most: (country: string, count: string, minutes: string) => `Most reports: ${country} ${count} in ${minutes} min`,
-  unavailable: (reason: string) => `Not available: ${reason}`,
+  get loading() {
+    return t('common.loading');
+  },
+  get noServices() {
+    return t('main.noServices');
+  },
+  get waiting() {
+    return t('main.waiting');
+  },
+  /** `minutes` is the window length as a number. */
+  source: (replay: boolean, minutes: number) => t(replay ? 'main.sourceReplay' : 'main.sourceLive', { count: minutes }),
 };

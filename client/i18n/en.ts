@@ -83,7 +83,7 @@ export const en = {
     noReports: { one: 'No reports in the last minute', other: 'No reports in the last {{n}} minutes' },
     rowTitle: '{{name}}: {{reports}} reports, {{level}}, {{trend}}',
   },
-  legend: { title: { one: 'Reports in 1 min', other: 'Reports in {{n}} min' } },
+  legend: { atLeast: '{{value}}+', title: { one: 'Reports in 1 min', other: 'Reports in {{n}} min' } },
   tooltip: {
     reports: { one: 'Reports (1 min)', other: 'Reports ({{n}} min)' },
     reportsPlain: 'Reports',
@@ -99,6 +99,8 @@ export const en = {
     facts: '{{duration}} · peak {{peak}} · {{level}}',
     replay: '▶ Replay',
     peak: '⤒ Peak',
+    reconstructed: 'Reconstructed from press reports, not Downdetector’s raw data',
+    synthetic: 'Synthetic: a seeded random outage, not real data',
     sources: 'Sources:',
   },
   playback: {
@@ -145,6 +147,22 @@ export const en = {
     most: { one: 'Most reports: {{country}} {{reports}} in 1 min', other: 'Most reports: {{country}} {{reports}} in {{n}} min' },
     unavailable: 'Not available: {{reason}}',
   },
+  /** The data table (the map's data as text), its toggle, live announcements and the timeline slider. */
+  a11y: {
+    mapLabel: 'World map of outage reports by country; the same figures are in the data table',
+    toggle: 'Data table',
+    toggleHint: 'Show every country’s figures as a table',
+    empty: 'No country has reports in this window',
+    caption: { one: 'Reports per country in the last minute', other: 'Reports per country in the last {{n}} minutes' },
+    columns: { name: 'Country', count: 'Reports', baseline: 'Baseline', level: 'Level', trend: 'Trend' },
+    sortedAscending: 'sorted by {{column}}, ascending',
+    sortedDescending: 'sorted by {{column}}, descending',
+    change: { one: '{{country}}: {{level}}, {{reports}} report', other: '{{country}}: {{level}}, {{reports}} reports' },
+    more: { one: 'and {{n}} more country', other: 'and {{n}} more countries' },
+    back: 'back to normal',
+    sliderLabel: 'Playhead on the timeline',
+    sliderValue: '{{time}}, {{reports}} reports',
+  },
   control: {
     connecting: 'Connecting…',
     synced: 'Synced',
@@ -188,5 +206,15 @@ export const en = {
     playingAt: 'Playing {{speed}}',
     pastLive: 'That is past the live edge: press Live to follow live data.',
     pickTime: 'Pick a date and time (UTC) to seek to.',
+  },
+  /** What the map says when nothing is happening, and what its colours and outlines mean. */
+  story: {
+    quiet: { one: 'All quiet: no reports for {{service}} in the last minute.', other: 'All quiet: no reports for {{service}} in the last {{n}} minutes.' },
+    offer: 'Replay the most recent outage',
+    offerWhat: '{{service}}, {{date}}: {{count}} reports at the peak',
+    reconstruction: '{{note}}. Sources: {{sources}}',
+    simulated: 'Simulated data, not real reports',
+    outlines: 'Outline: dashed elevated, solid outage',
+    circles: 'Circle area: reports',
   },
 };

@@ -91,7 +91,7 @@ export const fr: Messages = {
     },
     rowTitle: '{{name}} : {{reports}} signalements, {{level}}, {{trend}}',
   },
-  legend: { title: { one: 'Signalements en {{n}} min', many: 'Signalements en {{n}} min', other: 'Signalements en {{n}} min' } },
+  legend: { atLeast: '{{value}}+', title: { one: 'Signalements en {{n}} min', many: 'Signalements en {{n}} min', other: 'Signalements en {{n}} min' } },
   tooltip: {
     reports: { one: 'Signalements ({{n}} min)', many: 'Signalements ({{n}} min)', other: 'Signalements ({{n}} min)' },
     reportsPlain: 'Signalements',
@@ -107,6 +107,8 @@ export const fr: Messages = {
     facts: '{{duration}} · pic {{peak}} · {{level}}',
     replay: '▶ Revoir',
     peak: '⤒ Pic',
+    reconstructed: 'Reconstitution d’après la presse, pas les données brutes de Downdetector',
+    synthetic: 'Synthétique : une panne aléatoire générée, pas des données réelles',
     sources: 'Sources :',
   },
   playback: {
@@ -165,6 +167,25 @@ export const fr: Messages = {
     },
     unavailable: 'Indisponible : {{reason}}',
   },
+  a11y: {
+    mapLabel: 'Carte du monde des signalements de panne par pays ; les mêmes chiffres sont dans le tableau de données',
+    toggle: 'Tableau de données',
+    toggleHint: 'Afficher les chiffres de chaque pays dans un tableau',
+    empty: 'Aucun pays n’a de signalement dans cette fenêtre',
+    caption: {
+      one: 'Signalements par pays dans la dernière minute',
+      many: 'Signalements par pays dans les {{n}} dernières minutes',
+      other: 'Signalements par pays dans les {{n}} dernières minutes',
+    },
+    columns: { name: 'Pays', count: 'Signalements', baseline: 'Référence', level: 'Niveau', trend: 'Tendance' },
+    sortedAscending: 'trié par {{column}}, croissant',
+    sortedDescending: 'trié par {{column}}, décroissant',
+    change: { one: '{{country}} : {{level}}, {{reports}} signalement', many: '{{country}} : {{level}}, {{reports}} de signalements', other: '{{country}} : {{level}}, {{reports}} signalements' },
+    more: { one: 'et {{n}} autre pays', many: 'et {{n}} autres pays', other: 'et {{n}} autres pays' },
+    back: 'revenu à la normale',
+    sliderLabel: 'Tête de lecture sur la chronologie',
+    sliderValue: '{{time}}, {{reports}} signalements',
+  },
   control: {
     connecting: 'Connexion…',
     synced: 'Synchronisé',
@@ -208,5 +229,14 @@ export const fr: Messages = {
     playingAt: 'Lecture {{speed}}',
     pastLive: 'C’est au-delà du direct : appuyez sur Direct pour suivre les données en direct.',
     pickTime: 'Choisissez une date et une heure (UTC) où aller.',
+  },
+  story: {
+    quiet: { one: 'Tout est calme : aucun signalement pour {{service}} dans la dernière minute.', other: 'Tout est calme : aucun signalement pour {{service}} dans les {{n}} dernières minutes.' },
+    offer: 'Revoir la dernière panne',
+    offerWhat: '{{service}}, {{date}} : {{count}} signalements au pic',
+    reconstruction: '{{note}}. Sources : {{sources}}',
+    simulated: 'Données simulées, pas de vrais signalements',
+    outlines: 'Contour : pointillé en hausse, plein en panne',
+    circles: 'Aire du cercle : signalements',
   },
 };

@@ -1,23 +1,35 @@
-import { formatUtcDate, formatUtcTime, formatViewerTime } from '../format.ts';
+import { displayZone, onZoneChange, setZoneChoice, zoneChoice, zoneChoices, type ZoneChoice } from '../display-zone.ts';
+import { formatDate, formatTime, zoneLabel } from '../format.ts';
+import { isolate, t } from '../i18n/index.ts';
 
 const DAY_MS = 86_400_000;
 
-/** The header's data time: UTC with seconds, and the same instant on the viewer's clock. */
+/**
+ * The header's data time, in the page's one display zone and labelled with it ("00:53:00 UTC"),
+ * with a switch between UTC, the newsroom's zone and the reader's own; the chart follows it.
+ */
 export class DataClock {
   private timer = 0;
-  private readonly utc: HTMLTimeElement;
-  private readonly local: HTMLElement;
+  private readonly time: HTMLTimeElement;
+  private readonly zone: HTMLSelectElement;
 
   constructor(
     root: HTMLElement,
     private readonly dataTime: () => number,
   ) {
     root.classList.add('data-clock');
-    this.utc = document.createElement('time');
-    this.utc.className = 'clock-utc';
-    this.local = document.createElement('span');
-    this.local.className = 'clock-local';
-    root.replaceChildren(this.utc, this.local);
+    this.time = document.createElement('time');
+    this.time.className = 'clock-utc';
+    this.zone = document.createElement('select');
+    this.zone.className = 'clock-zone';
+    this.zone.setAttribute('aria-label', t('time.zoneSwitch'));
+    this.zone.title = t('time.zoneSwitch');
+    this.zone.addEventListener('change', () => {
+      setZoneChoice(this.zone.value as ZoneChoice);
+      this.zone.blur();
+    });
+    root.replaceChildren(this.time, this.zone);
+    onZoneChange(() => this.render());
   }
 
   start(): void {
@@ -28,11 +40,29 @@ export class DataClock {
   }
 
   render(): void {
-    const t = this.dataTime();
+    const t0 = this.dataTime();
+    const zone = displayZone();
     // The date only matters when the data is not from today (a replay or a simulated past day).
-    const date = Math.abs(Date.now() - t) > DAY_MS / 2 ? `${formatUtcDate(t)} · ` : '';
-    this.utc.dateTime = new Date(t).toISOString();
-    this.utc.textContent = `${date}${formatUtcTime(t)} UTC`;
-    this.local.textContent = `${formatViewerTime(t)} local`;
+    const date = Math.abs(Date.now() - t0) > DAY_MS / 2 ? `${isolate(formatDate(t0, zone))} · ` : '';
+    this.time.dateTime = new Date(t0).toISOString();
+    const text = `${date}${isolate(formatTime(t0, zone, true))}`;
+    if (this.time.textContent !== text) this.time.textContent = text;
+    this.renderZones(t0);
+  }
+
+  private renderZones(at: number): void {
+    const choices = zoneChoices();
+    const key = choices.map((c) => `${c.choice}:${zoneLabel(c.zone, at)}`).join('|') + `|${zoneChoice()}`;
+    if (this.zone.dataset.key === key) return;
+    this.zone.dataset.key = key;
+    // The closed select shows the zone's short name; the open list says whose zone each is.
+    this.zone.replaceChildren(
+      ...choices.map(({ choice, zone }) => {
+        const option = new Option(zoneLabel(zone, at), choice);
+        option.label = choice === 'utc' ? t('time.zones.utc') : t(`time.zones.${choice}`, { zone: zoneLabel(zone, at) });
+        return option;
+      }),
+    );
+    this.zone.value = zoneChoice();
   }
 }

@@ -1,7 +1,7 @@
 import type { Incident } from '../../shared/protocol.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
-import { countryName, formatCount, formatDuration, formatUtcDateTime, formatViewerDateTime } from '../format.ts';
-import { INCIDENTS } from '../strings.ts';
+import { countryName, formatCount, formatDuration, formatList, formatUtcDateTime, formatViewerDateTime, incidentLength } from '../format.ts';
+import { t } from '../i18n/index.ts';
 import { viewUrl, type ViewState } from '../url-state.ts';
 import { isSimulated, simulatedMark } from './sim-mark.ts';
 
@@ -49,12 +49,13 @@ export class IncidentList {
   ) {
     root.classList.add('incidents');
     root.innerHTML = `
-      <summary class="panel-title">Incidents <span class="incidents-count"></span></summary>
+      <summary class="panel-title"><span class="incidents-title"></span> <span class="incidents-count"></span></summary>
       <p class="incidents-empty" role="status"></p>
       <ol class="incidents-list"></ol>`;
     this.list = root.querySelector('.incidents-list')!;
     this.empty = root.querySelector('.incidents-empty')!;
     this.count = root.querySelector('.incidents-count')!;
+    root.querySelector('.incidents-title')!.textContent = t('incidents.title');
     this.list.addEventListener('click', (e) => {
       const link = (e.target as HTMLElement).closest<HTMLAnchorElement>('a[data-id]');
       // Modified clicks keep the browser's own behaviour (a new tab, a download).
@@ -72,7 +73,7 @@ export class IncidentList {
     if (service !== this.service) {
       this.service = service;
       this.incidents = [];
-      this.message('Loading…');
+      this.message(t('common.loading'));
     }
     try {
       const incidents = await fetchIncidents(service);
@@ -81,7 +82,7 @@ export class IncidentList {
       this.render();
     } catch (error) {
       if (seq !== this.seq) return;
-      this.message(`Incidents unavailable: ${(error as Error).message}`);
+      this.message(t('incidents.unavailable', { reason: t('errors.generic') }));
     }
   }
 
@@ -110,11 +111,11 @@ export class IncidentList {
 
   private render(): void {
     if (this.incidents.length === 0) {
-      this.message('None detected yet');
+      this.message(t('incidents.none'));
       return;
     }
     this.empty.hidden = true;
-    this.count.textContent = `(${formatCount(this.incidents.length)})`;
+    this.count.textContent = t('common.count', { n: formatCount(this.incidents.length) });
     this.list.replaceChildren(...this.incidents.map((incident) => this.item(incident)));
   }
 
@@ -123,11 +124,8 @@ export class IncidentList {
     li.className = `incident level-${incident.level}`;
     li.dataset.id = incident.id;
     li.classList.toggle('is-current', incident.id === this.current);
-    const duration = incident.end === null ? 'ongoing' : formatDuration(incident.end - incident.start + MINUTE_MS);
-    const countries = incident.countries
-      .slice(0, 3)
-      .map((c) => countryName(c.country))
-      .join(', ');
+    const duration = incident.end === null ? t('time.ongoing') : formatDuration(incidentLength(incident, Date.now()));
+    const countries = formatList(incident.countries.slice(0, 3).map((c) => countryName(c.country)));
     li.innerHTML = `
       <div class="incident-when"><time></time><span class="incident-local"></span></div>
       <div class="incident-facts"></div>
@@ -138,11 +136,11 @@ export class IncidentList {
     time.textContent = formatUtcDateTime(incident.start);
     li.querySelector('.incident-local')!.textContent = formatViewerDateTime(incident.start);
     li.querySelector('.incident-facts')!.textContent =
-      `${duration} · peak ${formatCount(incident.peakCount)} · ${incident.level === 'outage' ? 'outage' : 'elevated'}`;
+      t('incidents.facts', { duration, peak: formatCount(incident.peakCount), level: t(`level.${incident.level}`) });
     li.querySelector('.incident-countries')!.textContent = countries;
     if (isSimulated(incident)) li.querySelector('.incident-when')!.append(' ', simulatedMark());
     for (const link of li.querySelectorAll<HTMLAnchorElement>('a[data-kind]')) {
-      link.textContent = link.dataset.kind === 'peak' ? INCIDENTS.peak : INCIDENTS.replay;
+      link.textContent = link.dataset.kind === 'peak' ? t('incidents.peak') : t('incidents.replay');
       link.dataset.id = incident.id;
       const state = link.dataset.kind === 'peak' ? peakState(incident) : replayState(incident);
       link.href = viewUrl(state).href;
@@ -152,15 +150,22 @@ export class IncidentList {
   }
 }
 
+/** The bundled scenarios' notes (shared/scenarios.ts) in the reader's language; any other note as stored. */
+function noteText(note: string): string {
+  if (note.startsWith('Reconstructed from press reports')) return t('incidents.reconstructed');
+  if (note.startsWith('Synthetic:')) return t('incidents.synthetic');
+  return note;
+}
+
 /** Bundled reconstructions say so, with their sources, wherever they are shown. */
 function note(incident: Incident): HTMLElement {
   const p = document.createElement('p');
   p.className = 'incident-note';
-  const text = incident.note ?? '';
+  const text = noteText(incident.note ?? '');
   p.textContent = text && !/[.!?]$/.test(text) ? `${text}.` : text;
   const sources = incident.sources ?? [];
   if (sources.length > 0) {
-    p.append(text ? ' Sources: ' : 'Sources: ');
+    p.append(text ? ` ${t('incidents.sources')} ` : `${t('incidents.sources')} `);
     sources.forEach((source, i) => {
       if (i > 0) p.append(', ');
       if (/^https?:\/\//.test(source)) {

@@ -1,5 +1,6 @@
 import { heatOf, legendTicks } from '../../shared/heat.ts';
-import { formatCompact, formatCount } from '../format.ts';
+import { formatCompact } from '../format.ts';
+import { locale, t } from '../i18n/index.ts';
 import { paletteStops, type MapPalette } from '../map/palette.ts';
 
 /**
@@ -32,19 +33,21 @@ export class Legend {
     const key = `${palette.theme}/${heatMax}/${windowMinutes}`;
     if (key === this.shown) return;
     this.shown = key;
-    this.title.textContent = `Reports in ${formatCount(windowMinutes)} min`;
+    this.title.textContent = t('legend.title', { count: windowMinutes });
     this.swatch.style.background = palette.quiet;
     const stops = paletteStops(palette, 24).map(([h, color]) => `${color} ${(h * 100).toFixed(1)}%`);
-    this.bar.style.background = `linear-gradient(to right, ${stops.join(', ')})`;
+    // The ramp runs in the reading direction, from the 0 swatch at the inline start to the hottest end.
+    this.bar.style.background = `linear-gradient(to ${locale().dir === 'rtl' ? 'left' : 'right'}, ${stops.join(', ')})`;
     const ticks = legendTicks(heatMax);
     // A max just above a power of ten would print on top of it; the scale's end must stay labelled.
     if (ticks.length > 2 && heatOf(ticks[ticks.length - 2]!, heatMax) > 0.9) ticks.splice(ticks.length - 2, 1);
     this.ticks.replaceChildren(
       ...ticks.map((tick, i) => {
         const el = document.createElement('span');
-        el.className = 'legend-tick';
-        el.style.left = `${heatOf(tick, heatMax) * 100}%`;
-        el.textContent = formatCompact(tick) + (i === ticks.length - 1 ? '+' : '');
+        const last = i === ticks.length - 1;
+        el.className = last ? 'legend-tick legend-tick-last' : 'legend-tick';
+        el.style.insetInlineStart = `${heatOf(tick, heatMax) * 100}%`;
+        el.textContent = last ? t('legend.atLeast', { value: formatCompact(tick) }) : formatCompact(tick);
         return el;
       }),
     );

@@ -1,5 +1,7 @@
 import { REPLAY_SPEEDS } from '../../shared/protocol.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
+import { formatSpeed } from '../format.ts';
+import { locale, t } from '../i18n/index.ts';
 import type { Playback } from '../replay.ts';
 import { viewUrl } from '../url-state.ts';
 
@@ -19,8 +21,6 @@ const ICONS = {
   link: icon('M6.5 9.5a3 3 0 0 0 4.2 0l2.6-2.6a3 3 0 0 0-4.2-4.2L8 3.8l1 1 1.1-1.1a1.6 1.6 0 0 1 2.2 2.2L9.7 8.5a1.6 1.6 0 0 1-2.2 0zM9.5 6.5a3 3 0 0 0-4.2 0L2.7 9.1a3 3 0 0 0 4.2 4.2L8 12.2l-1-1-1.1 1.1a1.6 1.6 0 0 1-2.2-2.2l2.6-2.6a1.6 1.6 0 0 1 2.2 0z'),
 };
 
-const speedFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-
 /** The replay buttons above the chart: step, play/pause, speed, peak, back to live, copy link. */
 export class PlaybackControls {
   private readonly play: HTMLButtonElement;
@@ -39,19 +39,47 @@ export class PlaybackControls {
     hooks: ControlHooks,
   ) {
     root.classList.add('controls');
+    // Catalogue text goes in with textContent and setAttribute below, never into this markup.
     root.innerHTML = `
-      <button type="button" class="ctl" data-act="back" title="Back one minute (←, Shift: 15 minutes)" aria-label="Back one minute">${ICONS.back}<span class="ctl-text">1 min</span></button>
+      <button type="button" class="ctl" data-act="back"><span class="ctl-text ctl-min"></span></button>
       <button type="button" class="ctl ctl-play" data-act="play"></button>
-      <button type="button" class="ctl" data-act="fwd" title="Forward one minute (→, Shift: 15 minutes)" aria-label="Forward one minute"><span class="ctl-text">1 min</span>${ICONS.fwd}</button>
-      <label class="ctl-speed" title="Replay speed: data seconds per second">
-        <span class="visually-hidden">Replay speed</span>
-        <select aria-label="Replay speed"></select>
+      <button type="button" class="ctl" data-act="fwd"><span class="ctl-text ctl-min"></span></button>
+      <label class="ctl-speed">
+        <span class="visually-hidden"></span>
+        <select></select>
       </label>
-      <button type="button" class="ctl" data-act="peak" title="Jump to the peak" aria-label="Jump to the peak">${ICONS.peak}<span class="ctl-text">Peak</span></button>
-      <button type="button" class="ctl ctl-live" data-act="live" title="Back to live (End)"><span class="ctl-text">Back to </span>live</button>
-      <button type="button" class="ctl ctl-copy" data-act="copy" title="Copy a link to this moment" aria-label="Copy link">${ICONS.link}<span class="ctl-text">Copy link</span></button>
-      <input class="ctl-url" readonly hidden aria-label="Link to this moment" />
+      <button type="button" class="ctl" data-act="peak"><span class="ctl-text"></span></button>
+      <button type="button" class="ctl ctl-live" data-act="live"><span class="ctl-text"></span><span class="ctl-live-word"></span></button>
+      <button type="button" class="ctl ctl-copy" data-act="copy"><span class="ctl-text"></span></button>
+      <input class="ctl-url" readonly hidden />
       <p class="ctl-notice" role="alert" hidden></p>`;
+    // Icons point the way time runs: in right-to-left pages "back" points right.
+    const rtl = locale().dir === 'rtl';
+    const back = root.querySelector<HTMLElement>('[data-act="back"]')!;
+    back.insertAdjacentHTML('afterbegin', rtl ? ICONS.fwd : ICONS.back);
+    root.querySelector('[data-act="fwd"]')!.insertAdjacentHTML('beforeend', rtl ? ICONS.back : ICONS.fwd);
+    root.querySelector('[data-act="peak"]')!.insertAdjacentHTML('afterbegin', ICONS.peak);
+    root.querySelector('[data-act="copy"]')!.insertAdjacentHTML('afterbegin', ICONS.link);
+    const label = (selector: string, aria: string | undefined, title: string) => {
+      const el = root.querySelector<HTMLElement>(selector)!;
+      if (aria) el.setAttribute('aria-label', aria);
+      el.title = title;
+    };
+    const [backKey, fwdKey] = rtl ? ['→', '←'] : ['←', '→'];
+    label('[data-act="back"]', t('playback.back'), t('playback.backHint', { key: backKey }));
+    label('[data-act="fwd"]', t('playback.forward'), t('playback.forwardHint', { key: fwdKey }));
+    label('.ctl-speed', undefined, t('playback.speedHint'));
+    label('select', t('playback.speed'), t('playback.speedHint'));
+    label('[data-act="peak"]', t('playback.peakHint'), t('playback.peakHint'));
+    label('[data-act="live"]', undefined, t('playback.backToLiveHint'));
+    label('[data-act="copy"]', t('playback.copy'), t('playback.copyHint'));
+    root.querySelector('.ctl-url')!.setAttribute('aria-label', t('playback.linkField'));
+    root.querySelector('.ctl-speed .visually-hidden')!.textContent = t('playback.speed');
+    for (const el of root.querySelectorAll('.ctl-min')) el.textContent = t('common.minutes', { count: 1 });
+    root.querySelector('[data-act="peak"] .ctl-text')!.textContent = t('playback.peak');
+    root.querySelector('[data-act="live"] .ctl-text')!.textContent = `${t('playback.backToLive')} `;
+    root.querySelector('.ctl-live-word')!.textContent = t('playback.live');
+    root.querySelector('[data-act="copy"] .ctl-text')!.textContent = t('playback.copy');
     this.play = root.querySelector('[data-act="play"]')!;
     this.live = root.querySelector('[data-act="live"]')!;
     this.forward = root.querySelector('[data-act="fwd"]')!;
@@ -63,7 +91,7 @@ export class PlaybackControls {
       ...REPLAY_SPEEDS.map((s) => {
         const option = document.createElement('option');
         option.value = String(s);
-        option.textContent = `${speedFormat.format(s)}×`;
+        option.textContent = formatSpeed(s);
         return option;
       }),
     );
@@ -101,11 +129,12 @@ export class PlaybackControls {
     const playing = this.playback.playing();
     const replay = this.playback.mode() === 'replay';
     this.play.innerHTML = playing ? ICONS.pause : ICONS.play;
-    this.play.setAttribute('aria-label', playing ? 'Pause' : 'Play');
-    this.play.title = `${playing ? 'Pause' : 'Play'} (space)`;
+    const action = playing ? t('common.pause') : t('common.play');
+    this.play.setAttribute('aria-label', action);
+    this.play.title = t('playback.playHint', { action });
     this.play.setAttribute('aria-pressed', String(playing));
     this.speed.value = String(this.playback.speed());
-    this.speed.title = replay ? 'Replay speed' : 'Replay speed (used once you rewind)';
+    this.speed.title = replay ? t('playback.speed') : t('playback.speedLive');
     this.live.hidden = !replay;
     // Live is already the newest minute; there is nothing ahead of it.
     this.forward.disabled = !replay;
@@ -123,7 +152,7 @@ export class PlaybackControls {
     const url = viewUrl(this.playback.viewState()).href;
     try {
       await navigator.clipboard.writeText(url);
-      this.flash('Copied ✓');
+      this.flash(t('playback.copied'));
     } catch {
       // No clipboard (plain http on another host, or permission refused): let the viewer copy it.
       this.fallback.value = url;
@@ -140,7 +169,7 @@ export class PlaybackControls {
     this.copy.classList.add('is-done');
     window.clearTimeout(this.copyTimer);
     this.copyTimer = window.setTimeout(() => {
-      label.textContent = 'Copy link';
+      label.textContent = t('playback.copy');
       this.copy.classList.remove('is-done');
     }, 1500);
   }

@@ -1,9 +1,9 @@
 import type { ClockState, Mode } from '../../shared/protocol.ts';
 import type { ConnectionState } from '../feed.ts';
-import { CONNECTION_HINTS, CONNECTION_LABELS, REPLAY_HINT, REPLAY_LABEL, SIMULATED } from '../strings.ts';
+import { formatSpeed } from '../format.ts';
+import { t } from '../i18n/index.ts';
+import { CONNECTION_HINTS, CONNECTION_LABELS, SIMULATED } from '../strings.ts';
 import { asSimulatedMark } from './sim-mark.ts';
-
-const speedFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
 /**
  * The pill and the SIMULATED mark of the top bar. Connected, the pill names the mode (LIVE or
@@ -53,13 +53,13 @@ export class Status {
   private render(): void {
     const replay = this.state === 'live' && this.shown === 'replay';
     this.pill.dataset.state = replay ? 'replay' : this.state;
-    this.label.textContent = replay ? REPLAY_LABEL : CONNECTION_LABELS[this.state];
-    this.pill.title = replay ? REPLAY_HINT : CONNECTION_HINTS[this.state];
+    this.label.textContent = replay ? t('common.replay') : CONNECTION_LABELS[this.state];
+    this.pill.title = replay ? t('replayHint') : CONNECTION_HINTS[this.state];
   }
 
   private renderMark(): void {
     const clock = this.clockState;
     this.badge.hidden = !clock?.simulated && !this.simulatedService;
-    this.badge.textContent = clock?.simulated ? SIMULATED.withSpeed(speedFormat.format(clock.speed)) : SIMULATED.label;
+    this.badge.textContent = clock?.simulated ? SIMULATED.withSpeed(formatSpeed(clock.speed)) : SIMULATED.label;
   }
 }

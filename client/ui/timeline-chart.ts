@@ -1,6 +1,8 @@
 import uPlot from 'uplot';
 import type { Timeline as TimelineData } from '../../shared/protocol.ts';
-import { countryName, formatCompact } from '../format.ts';
+import { displayZone } from '../display-zone.ts';
+import { countryName, formatCompact, formatDateTimeParts, formatTime } from '../format.ts';
+import { locale, t } from '../i18n/index.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -14,19 +16,32 @@ const GRID_COLOUR = 'rgba(150, 170, 210, 0.1)';
 const INCIDENT_FILL = 'rgba(255, 93, 108, 0.09)';
 const UNIT_BACKDROP = 'rgba(10, 15, 28, 0.7)';
 
-/** Every word the timeline shows, in one place (counts and times arrive formatted with Intl). */
+/** Every word the timeline shows, from the catalogue (counts and times arrive formatted with Intl). */
 export const TIMELINE_TEXT = {
-  total: 'Total',
-  baseline: 'Baseline',
+  get total() {
+    return t('timeline.total');
+  },
+  get baseline() {
+    return t('timeline.baseline');
+  },
   /** The unit of every value on the chart and in its legend: the map's own figure. */
-  unit: (minutes: string) => `Reports in the last ${minutes} min`,
+  unit: (minutes: number) => t('timeline.unit', { count: minutes }),
   /** The legend's hint: whose figures it shows. */
-  legendHint: (unit: string) => `${unit}: on the map at the playhead, or at the point under the pointer`,
-  hint: 'Click or drag to move the playhead · Shift-drag to zoom · double-click to reset',
-  resetZoom: 'Reset zoom',
-  loading: 'Loading…',
-  empty: 'No reports stored in this period',
-  unavailable: (reason: string) => `Timeline unavailable: ${reason}`,
+  legendHint: (unit: string) => t('timeline.legendHint', { unit }),
+  get hint() {
+    return t('timeline.hint');
+  },
+  get resetZoom() {
+    return t('timeline.resetZoom');
+  },
+  get loading() {
+    return t('common.loading');
+  },
+  get empty() {
+    return t('timeline.empty');
+  },
+  /** The reason is never the server's text: pages say what failed in the reader's language. */
+  unavailable: (_reason?: string) => t('timeline.unavailable', { reason: t('errors.generic') }),
 };
 
 export interface SeriesInfo {
@@ -54,16 +69,17 @@ export function alignedData(data: TimelineData): uPlot.AlignedData {
   return [data.times, data.baseline, data.total, ...Object.values(data.countries)];
 }
 
-const hourMinute = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayMonth = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
-
-/** Axis labels on the viewer's clock, with the date under the first label of each day. */
+/**
+ * Axis labels in the page's display zone (the header clock's), with the date under the first
+ * label of each day; the zone is named under the first label, so the axis is never unlabelled.
+ */
 function timeLabels(_u: uPlot, splits: number[], _axis: number, _space: number, incr: number): string[] {
-  return splits.map((t, i) => {
-    if (incr >= DAY_MS) return dayMonth.format(t);
-    const day = dayMonth.format(t);
-    const newDay = i === 0 || dayMonth.format(splits[i - 1]!) !== day;
-    return newDay ? `${hourMinute.format(t)}\n${day}` : hourMinute.format(t);
+  const zone = displayZone();
+  return splits.map((at, i) => {
+    const day = formatDateTimeParts(at, zone).dayMonth;
+    if (incr >= DAY_MS) return day;
+    const newDay = i === 0 || formatDateTimeParts(splits[i - 1]!, zone).dayMonth !== day;
+    return newDay ? `${formatTime(at, zone)}\n${day}` : formatTime(at, zone);
   });
 }
 
@@ -86,11 +102,16 @@ export function chartOptions(data: TimelineData, width: number, height: number, 
   const font = `${Math.round(rootPx * 0.78)}px system-ui, sans-serif`;
   const infos = seriesInfo(data);
   const axis = { stroke: AXIS_COLOUR, font, grid: { stroke: GRID_COLOUR, width: 1 }, ticks: { stroke: GRID_COLOUR, width: 1, size: 4 } };
+  // Right-to-left pages draw time from right to left, with the count axis on the right.
+  const rtl = locale().dir === 'rtl';
+  const zone = displayZone();
   return {
     width,
     height,
     // Epoch milliseconds on the x axis, as on the wire.
     ms: 1,
+    // Ticks fall on whole hours and days of the display zone, not of the browser's.
+    tzDate: (ts) => uPlot.tzDate(new Date(ts), zone),
     legend: { show: false },
     padding: [Math.round(rootPx * 0.5), Math.round(rootPx * 0.9), 0, 0],
     cursor: {
@@ -109,12 +130,12 @@ export function chartOptions(data: TimelineData, width: number, height: number, 
       },
     },
     scales: {
-      x: { time: true },
+      x: { time: true, dir: rtl ? -1 : 1 },
       y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.08)] },
     },
     axes: [
       { ...axis, values: timeLabels, space: rootPx * 5, size: rootPx * 2.6 },
-      { ...axis, values: (_u, splits) => splits.map((v) => formatCompact(v)), space: rootPx * 1.8, size: rootPx * 3 },
+      { ...axis, side: rtl ? 1 : 3, values: (_u, splits) => splits.map((v) => formatCompact(v)), space: rootPx * 1.8, size: rootPx * 3 },
     ],
     series: [
       {},
@@ -137,8 +158,10 @@ export function chartOptions(data: TimelineData, width: number, height: number, 
           ctx.save();
           ctx.fillStyle = INCIDENT_FILL;
           for (const [from, to] of cb.spans()) {
-            const x0 = Math.max(bbox.left, u.valToPos(from, 'x', true));
-            const x1 = Math.min(bbox.left + bbox.width, u.valToPos(to, 'x', true));
+            // Either way round: right-to-left pages draw `to` left of `from`.
+            const [a, b] = [u.valToPos(from, 'x', true), u.valToPos(to, 'x', true)];
+            const x0 = Math.max(bbox.left, Math.min(a, b));
+            const x1 = Math.min(bbox.left + bbox.width, Math.max(a, b));
             if (x1 > x0) ctx.fillRect(x0, bbox.top, x1 - x0, bbox.height);
           }
           ctx.restore();
@@ -152,14 +175,17 @@ export function chartOptions(data: TimelineData, width: number, height: number, 
           const text = cb.unit();
           ctx.save();
           ctx.font = `${Math.round(rootPx * 0.72 * px)}px system-ui, sans-serif`;
+          ctx.direction = rtl ? 'rtl' : 'ltr';
           ctx.textAlign = 'left';
           ctx.textBaseline = 'top';
           const pad = Math.round(3 * px);
           const width = ctx.measureText(text).width;
+          // In the inline-start corner: top left, or top right in right-to-left pages.
+          const x = rtl ? bbox.left + bbox.width - width - 2 * pad : bbox.left;
           ctx.fillStyle = UNIT_BACKDROP;
-          ctx.fillRect(bbox.left, bbox.top, width + 2 * pad, Math.round(rootPx * 0.72 * px) + 2 * pad);
+          ctx.fillRect(x, bbox.top, width + 2 * pad, Math.round(rootPx * 0.72 * px) + 2 * pad);
           ctx.fillStyle = AXIS_COLOUR;
-          ctx.fillText(text, bbox.left + pad, bbox.top + pad);
+          ctx.fillText(text, x + pad, bbox.top + pad);
           ctx.restore();
         },
       ],

@@ -1,5 +1,6 @@
 import type { CountryStates } from '../../shared/protocol.ts';
 import { countryName, formatCount, localTimeRange } from '../format.ts';
+import { isolate, t } from '../i18n/index.ts';
 import type { HoverHandlers, HoverTarget } from '../map/hover.ts';
 
 export interface TooltipData {
@@ -7,8 +8,6 @@ export interface TooltipData {
   dataTime: () => number;
   windowMinutes: () => number;
 }
-
-const LEVEL_LABELS = { normal: 'Normal', elevated: 'Elevated', outage: 'Outage' } as const;
 
 /** The country card that follows the pointer (or sits where a finger tapped). */
 export class Tooltip implements HoverHandlers {
@@ -48,16 +47,17 @@ export class Tooltip implements HoverHandlers {
     const state = target.code ? this.data.states()[target.code] : undefined;
     const rows: Array<[string, string, string?]> = [];
     if (target.code) {
-      rows.push([`Reports (${formatCount(this.data.windowMinutes())} min)`, formatCount(state?.count ?? 0)]);
+      rows.push([t('tooltip.reports', { count: this.data.windowMinutes() }), formatCount(state?.count ?? 0)]);
       if (state) {
-        rows.push(['Baseline', formatCount(Math.round(state.baseline))]);
-        rows.push(['Level', LEVEL_LABELS[state.level], `level-${state.level}`]);
+        rows.push([t('tooltip.baseline'), formatCount(Math.round(state.baseline))]);
+        rows.push([t('tooltip.level'), t(`level.${state.level}`), `level-${state.level}`]);
       }
     } else {
-      rows.push(['Reports', 'no data']);
+      rows.push([t('tooltip.reportsPlain'), t('tooltip.noData')]);
     }
     const local = target.tz ? localTimeRange(this.data.dataTime(), target.tz) : '';
-    if (local) rows.push(['Local time', local]);
+    // Each time of a range is isolated, so "14:13 – 19:13" keeps its order inside Arabic text.
+    if (local) rows.push([t('tooltip.localTime'), local.split(' – ').map(isolate).join(' – ')]);
 
     const title = document.createElement('div');
     title.className = 'tooltip-title';

@@ -1,6 +1,7 @@
 import { heatColor, heatOf } from '../../shared/heat.ts';
 import type { CountryStates, Level } from '../../shared/protocol.ts';
 import { countryName, formatCount } from '../format.ts';
+import { t } from '../i18n/index.ts';
 import type { Trend } from '../trend.ts';
 
 const ARROWS: Record<Trend, string> = { rising: '▲', falling: '▼', steady: '▬' };
@@ -23,11 +24,12 @@ export class TopList {
   ) {
     root.classList.add('top-list');
     root.innerHTML = `
-      <h2 class="panel-title">Top countries</h2>
+      <h2 class="panel-title"></h2>
       <p class="top-empty" role="status"></p>
       <ol class="top-rows"></ol>`;
     this.list = root.querySelector('.top-rows')!;
     this.empty = root.querySelector('.top-empty')!;
+    root.querySelector('.panel-title')!.textContent = t('main.topCountries');
   }
 
   /** Shows a message instead of the rows (loading, a refused watch). */
@@ -43,7 +45,7 @@ export class TopList {
       .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
       .slice(0, this.size);
     if (top.length === 0) {
-      this.message(`No reports in the last ${formatCount(input.windowMinutes)} minutes`);
+      this.message(t('main.noReports', { count: input.windowMinutes }));
       return;
     }
     this.empty.hidden = true;
@@ -59,7 +61,7 @@ function row(rank: number, name: string, count: number, level: Level, trend: Tre
   const li = document.createElement('li');
   li.className = `top-row level-${level}`;
   const cells: Array<[string, string]> = [
-    ['top-rank', String(rank)],
+    ['top-rank', formatCount(rank)],
     ['top-swatch', ''],
     ['top-name', name],
     ['top-count', formatCount(count)],
@@ -72,7 +74,7 @@ function row(rank: number, name: string, count: number, level: Level, trend: Tre
     li.append(span);
   }
   (li.children[1] as HTMLElement).style.background = heatColor(heatOf(count, heatMax));
-  li.children[4]!.setAttribute('aria-label', trend);
-  li.title = `${name}: ${formatCount(count)} reports, ${level}, ${trend}`;
+  li.children[4]!.setAttribute('aria-label', t(`trend.${trend}`));
+  li.title = t('main.rowTitle', { name, reports: formatCount(count), level: t(`level.${level}`), trend: t(`trend.${trend}`) });
   return li;
 }

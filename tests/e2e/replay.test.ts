@@ -39,10 +39,13 @@ describe('replay link in Chromium', () => {
     expect(opened.playing).toBe(false);
     // Formatted in the page, so the check holds in any locale ("00:45:00" or "12:45:00 AM").
     const expected = await page.evaluate(
-      (t) => new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(t),
+      (t) => new Intl.DateTimeFormat(document.documentElement.lang, { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(t),
       LINK_T,
     );
-    expect(await page.textContent('.clock-utc')).toContain(`${expected} UTC`);
+    // The clock's zone is the switch beside it (UTC unless the reader picks another); bidi isolates stripped.
+    expect((await page.textContent('.clock-utc'))!.replace(/[\u2066-\u2069]/g, '')).toContain(expected);
+    expect(await page.inputValue('.clock-zone')).toBe('utc');
+    expect(await page.evaluate(() => document.querySelector<HTMLSelectElement>('.clock-zone')!.selectedOptions[0]!.label)).toBe('UTC');
 
     // The United States is past the hottest colour's count at 00:45 UTC; the tween eases into it.
     await waitForColour(page, US, hexToRgb(heatColor(1)), 30);
