@@ -4,6 +4,7 @@ import { MINUTE_MS } from '../shared/time.ts';
 import { PlayheadFeed } from './feed.ts';
 import { formatCount } from './format.ts';
 import { bindHover } from './map/hover.ts';
+import { panelPadding, visibleBoxes } from './map/framing.ts';
 import { createMap, type MapPadding } from './map/map.ts';
 import { mountHeat } from './map/mount-heat.ts';
 import { DARK_PALETTE } from './map/palette.ts';
@@ -34,17 +35,16 @@ function byId<T extends HTMLElement>(id: string): T {
 }
 
 const header = document.querySelector<HTMLElement>('.topbar')!;
-const dock = document.querySelector<HTMLElement>('.dock')!;
-const key = document.querySelector<HTMLElement>('.key')!;
 const source = byId('source');
+
+/** Every panel over the map (top bar, lists, dock, key), measured as laid out now. */
+function panels(): HTMLElement[] {
+  return [header, ...document.querySelectorAll<HTMLElement>('.chrome .panel')];
+}
 
 /** Screen pixels the chrome covers at each edge, so the world is fitted into what stays visible. */
 function padding(): MapPadding {
-  const gap = 8;
-  const top = header.getBoundingClientRect().bottom + gap;
-  // The dock and the key cover the bottom (on a phone they are stacked, the key on top).
-  const bottom = window.innerHeight - Math.min(dock.getBoundingClientRect().top, key.getBoundingClientRect().top) + gap;
-  return { top, right: gap, bottom: Math.max(gap, Math.min(bottom, window.innerHeight / 2)), left: gap };
+  return panelPadding(visibleBoxes(panels()), window.innerWidth, window.innerHeight, 8);
 }
 
 const trends = new TrendTracker();
@@ -199,11 +199,13 @@ void loadServices();
 new DataClock(byId('clock'), () => playback.dataTime()).start();
 legend.update(DARK_PALETTE, heatMax, windowMinutes);
 // Created once the chrome is built, so the first fit already knows how much the dock covers.
-const map = createMap(byId('map'), padding);
+// The view lives in the hash (`#zoom/lat/lng`) beside the moment in the query: one link, both.
+const map = createMap(byId('map'), padding, { hash: true });
 // Panels change height as data arrives (the top list fills, the controls wrap); a map resize
 // refits the world to what stays visible, unless the viewer has moved the map.
 const chromeSizes = new ResizeObserver(() => map.resize());
-for (const panel of [dock, key, byId('top')]) chromeSizes.observe(panel);
+// Every panel, incidents opening and closing included, moves the visible area.
+for (const panel of panels()) chromeSizes.observe(panel);
 const heat = mountHeat(map, feed);
 bindHover(map, tooltip);
 

@@ -10,7 +10,10 @@ export interface CountryProperties {
   name: string;
   /** The country's IANA time zones, comma-separated (MapLibre properties must be scalars). */
   tz: string;
-  /** A point drawn as a marker because the shape file has no polygon for the country. */
+  /**
+   * A point where the country's proportional circle is drawn (only while it has reports): every
+   * country has one, at its centroid, so circles compare counts whatever the land area.
+   */
   marker?: true;
   /**
    * A marker beside a shape too small to see at world zoom (Singapore, Malta, Bahrain): drawn only
@@ -96,14 +99,12 @@ export function buildCountryGeo(
       properties.iso = iso;
       properties.tz = timeZones(iso).join(',');
       drawn.add(iso);
-      if (shapeArea(geometry) < SMALL_SHAPE_DEG2) {
-        const info = countryInfo(iso)!;
-        features.push({
-          type: 'Feature',
-          geometry: { type: 'Point', coordinates: info.lngLat },
-          properties: { iso, name: info.name, tz: properties.tz, marker: true, small: true },
-        });
-      }
+      const info = countryInfo(iso)!;
+      features.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: info.lngLat },
+        properties: { iso, name: info.name, tz: properties.tz, marker: true, ...(shapeArea(geometry) < SMALL_SHAPE_DEG2 ? { small: true as const } : {}) },
+      });
     }
     features.push({ type: 'Feature', geometry, properties });
   }

@@ -87,3 +87,44 @@ export function unionBounds(boxes: readonly Bounds[]): Bounds | undefined {
   while (east < west) east += 360;
   return [west, south, east, north];
 }
+
+/** Each country's circle point (its centroid, from the `/api/geo` markers), `[lng, lat]`. */
+export function countryCentres(collection: FeatureCollection): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  for (const feature of collection.features as Array<Feature<Polygon | MultiPolygon | Point, { iso?: string }>>) {
+    const iso = feature.properties?.iso;
+    if (iso && feature.geometry?.type === 'Point') out.set(iso, feature.geometry.coordinates as [number, number]);
+  }
+  return out;
+}
+
+/**
+ * The centre longitude that keeps `lngs` closest together on the circle: the middle of the
+ * shortest arc holding them all (the widest empty stretch of longitude is left out). The US, the
+ * UK and Japan centre over the Pacific-side of North America; the UK and India over Europe.
+ * Undefined for an empty list; in [-180, 180).
+ */
+export function centreLongitude(lngs: readonly number[]): number | undefined {
+  if (lngs.length === 0) return undefined;
+  const wrap = (x: number) => ((((x + 180) % 360) + 360) % 360) - 180;
+  const sorted = lngs.map(wrap).sort((a, b) => a - b);
+  // The gap after sorted[i] (the last one runs across the seam to the first).
+  let widest = -1;
+  let after = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const gap = i + 1 < sorted.length ? sorted[i + 1]! - sorted[i]! : sorted[0]! + 360 - sorted[i]!;
+    if (gap > widest) {
+      widest = gap;
+      after = i;
+    }
+  }
+  const west = sorted[(after + 1) % sorted.length]!;
+  const span = 360 - widest;
+  return wrap(west + span / 2);
+}
+
+/** `box` moved by whole turns so its middle is within 180° of `lng`. */
+export function shiftNear(box: Bounds, lng: number): Bounds {
+  const k = Math.round((lng - (box[0] + box[2]) / 2) / 360);
+  return [box[0] + 360 * k, box[1], box[2] + 360 * k, box[3]];
+}

@@ -4,6 +4,8 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 // maplibre-gl 6 does not re-export its style types; they come from its own style-spec dependency.
 import type { ExpressionSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import { circleScale, countAtHeat, DEFAULT_HEAT_MAX } from '../../shared/heat.ts';
+import type { Level } from '../../shared/protocol.ts';
 import { DARK_PALETTE, paletteStops, type MapPalette } from './palette.ts';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -12,6 +14,8 @@ export const SOURCE_ID = 'countries';
 export const FILL_LAYER = 'country-fill';
 export const MARKER_LAYER = 'country-markers';
 export const INTERACTIVE_LAYERS = [MARKER_LAYER, FILL_LAYER];
+const OUTAGE_LINE = 'country-outage';
+const ELEVATED_LINE = 'country-elevated';
 
 /** Roughly the inhabited world: Antarctica left out, the Pacific east of the date line kept. */
 export const WORLD: [[number, number], [number, number]] = [
@@ -22,7 +26,10 @@ export const WORLD: [[number, number], [number, number]] = [
 const heat: ExpressionSpecification = ['coalesce', ['feature-state', 'heat'], 0];
 const hovered: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false];
 
-const quietSmall = ['case', ['all', ['has', 'small'], ['<=', heat, 0]], 0, 1] as unknown as ExpressionSpecification;
+/** 0 normal, 1 elevated, 2 outage (mount-heat writes it beside the heat). */
+const level: ExpressionSpecification = ['coalesce', ['feature-state', 'level'], 0];
+/** A circle only for a country with reports: a quiet marker on the ocean would read as data. */
+const reported = ['case', ['>', heat, 0], 1, 0] as unknown as ExpressionSpecification;
 
 /** Fill by tweened heat: zero is the quiet no-reports colour, then the palette's perceptual ramp. */
 function heatFill(palette: MapPalette): ExpressionSpecification {
@@ -42,11 +49,32 @@ function chromeScale(): number {
   return Number.isFinite(px) && px > 14 ? px / 14 : 1;
 }
 
-function markerRadius(scale: number): ExpressionSpecification {
-  return ['interpolate', ['linear'], ['zoom'], 1, 4 * scale, 4, 5 * scale, 7, 7 * scale];
+/** Radius of the biggest circle (`HEAT_MAX` reports) at world zoom, in CSS px before the chrome scale. */
+const CIRCLE_MAX_PX = 26;
+/** The smallest circle, so a single report in Singapore is still a visible dot. */
+const CIRCLE_MIN_PX = 3.5;
+
+/**
+ * Proportional circles: area by count (radius by its square root), so the United States outweighs
+ * Canada however much land each paints. The heat is tweened, not the count, so the radius is an
+ * interpolation over heat with stops at the counts the heat scale gives.
+ */
+function circleRadius(scale: number, heatMax: number): ExpressionSpecification {
+  const stops: number[] = [];
+  for (let i = 1; i <= 24; i++) {
+    const h = i / 24;
+    stops.push(h, Math.max(CIRCLE_MIN_PX, CIRCLE_MAX_PX * circleScale(countAtHeat(h, heatMax), heatMax)) * scale);
+  }
+  const byHeat = (k: number) => ['interpolate', ['linear'], heat, 0, 0, 0.001, CIRCLE_MIN_PX * scale * k, ...stops.map((v, i) => (i % 2 ? v * k : v))];
+  return ['interpolate', ['linear'], ['zoom'], 1, byHeat(1), 5, byHeat(1.8)] as unknown as ExpressionSpecification;
 }
 
-function style(geoUrl: string, scale: number, palette: MapPalette): StyleSpecification {
+/** The level without colour: a thin ring when normal, thicker when elevated, thickest in an outage. */
+function circleStroke(scale: number): ExpressionSpecification {
+  return ['case', hovered, 2.5 * scale, ['match', level, 2, 3 * scale, 1, 1.8 * scale, 0.8 * scale]] as unknown as ExpressionSpecification;
+}
+
+function style(geoUrl: string, scale: number, palette: MapPalette, heatMax: number): StyleSpecification {
   // No glyphs or sprite: the map must work with no network beyond our own server, so no text layers.
   return {
     version: 8,
@@ -83,6 +111,22 @@ function style(geoUrl: string, scale: number, palette: MapPalette): StyleSpecifi
           'line-opacity': ['case', hovered, 1, 0],
         },
       },
+      // The level, readable without colour: a solid outline round a country in an outage, a
+      // dashed one round an elevated country (dasharray cannot follow feature-state, so two layers).
+      {
+        id: OUTAGE_LINE,
+        type: 'line',
+        source: SOURCE_ID,
+        filter: ['!=', ['geometry-type'], 'Point'],
+        paint: { 'line-color': palette.levelLine, 'line-width': 2.2, 'line-opacity': ['case', ['==', level, 2], 1, 0] },
+      },
+      {
+        id: ELEVATED_LINE,
+        type: 'line',
+        source: SOURCE_ID,
+        filter: ['!=', ['geometry-type'], 'Point'],
+        paint: { 'line-color': palette.levelLine, 'line-width': 1.4, 'line-dasharray': [2, 2], 'line-opacity': ['case', ['==', level, 1], 1, 0] },
+      },
       {
         id: MARKER_LAYER,
         type: 'circle',
@@ -90,13 +134,11 @@ function style(geoUrl: string, scale: number, palette: MapPalette): StyleSpecifi
         filter: ['==', ['geometry-type'], 'Point'],
         paint: {
           'circle-color': heatFill(palette),
-          'circle-radius': markerRadius(scale),
-          // The light ring keeps a marker visible on the ocean even with the no-reports fill.
+          'circle-radius': circleRadius(scale, heatMax),
           'circle-stroke-color': markerRing(palette),
-          'circle-stroke-width': ['case', hovered, 2, 1],
-          // A marker beside a tiny shape (Singapore) only shows while the country has reports.
-          'circle-opacity': quietSmall,
-          'circle-stroke-opacity': quietSmall,
+          'circle-stroke-width': circleStroke(scale),
+          'circle-opacity': reported,
+          'circle-stroke-opacity': reported,
         },
       },
     ],
@@ -118,6 +160,26 @@ export interface MapOptions {
   /** Refit the world on resize until the viewer moves the map (default true); a screen that
    * steers its own camera refits itself. */
   fitWorldOnResize?: boolean;
+  /** Keep the view in the address's hash as `#zoom/lat/lng` (MapLibre's own format), so a copied
+   * link reopens the same framing; a hash present at load wins over the world fit. */
+  hash?: boolean;
+  /** `globe` for screens that want the round earth; Mercator otherwise. */
+  projection?: Projection;
+  /** Draw copies of the world beside each other (a screen framing across the Pacific needs them);
+   * the minimum zoom still keeps one world at least as wide as the map. Default false. */
+  worldCopies?: boolean;
+}
+
+export type Projection = 'mercator' | 'globe';
+
+/** `?projection=globe` from an address; anything else is Mercator. */
+export function projectionFrom(search: string): Projection {
+  return new URLSearchParams(search).get('projection') === 'globe' ? 'globe' : 'mercator';
+}
+
+/** Least zoom at which one world (512 px at zoom 0) is as wide as the map, so no country shows twice. */
+export function oneWorldZoom(width: number): number {
+  return Math.log2(Math.max(1, width) / 512);
 }
 
 /**
@@ -126,13 +188,18 @@ export interface MapOptions {
  */
 export function createMap(container: HTMLElement, padding: () => MapPadding, options: MapOptions = {}): maplibregl.Map {
   let scale = chromeScale();
+  let heatMax = DEFAULT_HEAT_MAX;
+  const copies = options.worldCopies ?? false;
+  // A link with a view in its hash keeps that view; the world fit is for a fresh page.
+  const hashed = options.hash === true && /^#-?[\d.]+\/-?[\d.]+\/-?[\d.]+/.test(location.hash);
   const map = new maplibregl.Map({
     container,
-    style: style(new URL('/api/geo', location.href).href, scale, options.palette ?? DARK_PALETTE),
+    style: style(new URL('/api/geo', location.href).href, scale, options.palette ?? DARK_PALETTE, heatMax),
     interactive: options.interactive ?? true,
-    bounds: WORLD,
+    bounds: hashed ? undefined : WORLD,
     fitBoundsOptions: { padding: padding() },
-    renderWorldCopies: true,
+    hash: options.hash ?? false,
+    renderWorldCopies: copies,
     attributionControl: false,
     dragRotate: false,
     pitchWithRotate: false,
@@ -141,20 +208,22 @@ export function createMap(container: HTMLElement, padding: () => MapPadding, opt
     maxZoom: 8,
     // Below zero, and the default constraint replaced, so a portrait phone can fit the whole
     // world's width (with ocean above and below) instead of being held at Europe and Africa.
+    // With world copies drawn, the floor is one world as wide as the map (never two Japans).
     minZoom: -2,
     transformConstrain: (center, zoom) => ({
       center: new maplibregl.LngLat(center.lng, Math.max(-75, Math.min(80, center.lat))),
-      zoom: Math.max(-2, Math.min(8, zoom)),
+      zoom: Math.max(copies ? oneWorldZoom(container.clientWidth) : -2, Math.min(8, zoom)),
     }),
     // Tests read canvas pixels back after a frame; without this the buffer is cleared.
     canvasContextAttributes: { preserveDrawingBuffer: true },
   });
   map.touchZoomRotate.disableRotation();
   map.keyboard.disableRotation();
+  if (options.projection === 'globe') map.on('style.load', () => map.setProjection({ type: 'globe' }));
 
-  // Refit the world when the screen changes size (kiosks, rotating phones) until the viewer has
-  // moved the map themselves.
-  let userMoved = false;
+  // Refit the world when the screen or its chrome changes size (kiosks, rotating phones, a panel
+  // opened) until the viewer has moved the map themselves.
+  let userMoved = hashed;
   map.on('movestart', (e) => {
     if ((e as { originalEvent?: Event }).originalEvent) userMoved = true;
   });
@@ -163,10 +232,23 @@ export function createMap(container: HTMLElement, padding: () => MapPadding, opt
     const next = chromeScale();
     if (next !== scale && map.getLayer(MARKER_LAYER)) {
       scale = next;
-      map.setPaintProperty(MARKER_LAYER, 'circle-radius', markerRadius(scale));
+      map.setPaintProperty(MARKER_LAYER, 'circle-radius', circleRadius(scale, heatMax));
+      map.setPaintProperty(MARKER_LAYER, 'circle-stroke-width', circleStroke(scale));
     }
   });
+  heatMaxSetters.set(map, (max) => {
+    if (max === heatMax) return;
+    heatMax = max;
+    whenMapReady(map, () => map.setPaintProperty(MARKER_LAYER, 'circle-radius', circleRadius(scale, heatMax)));
+  });
   return map;
+}
+
+const heatMaxSetters = new WeakMap<maplibregl.Map, (max: number) => void>();
+
+/** The circles' sizes follow the service's heat scale (`HEAT_MAX`), the same for every viewer. */
+export function setHeatMax(map: maplibregl.Map, max: number): void {
+  heatMaxSetters.get(map)?.(max);
 }
 
 /** Calls `ready` once the style and the country shapes are in, so feature-state can be written. */
@@ -183,10 +265,18 @@ export function applyPalette(map: maplibregl.Map, palette: MapPalette): void {
   map.setPaintProperty('country-hover', 'line-color', palette.hoverLine);
   map.setPaintProperty(MARKER_LAYER, 'circle-color', heatFill(palette));
   map.setPaintProperty(MARKER_LAYER, 'circle-stroke-color', markerRing(palette));
+  map.setPaintProperty(OUTAGE_LINE, 'line-color', palette.levelLine);
+  map.setPaintProperty(ELEVATED_LINE, 'line-color', palette.levelLine);
 }
 
 export function setHeat(map: maplibregl.Map, code: string, heat: number): void {
   map.setFeatureState({ source: SOURCE_ID, id: code }, { heat });
+}
+
+const LEVEL_STATE: Record<Level, number> = { normal: 0, elevated: 1, outage: 2 };
+
+export function setLevel(map: maplibregl.Map, code: string, level: Level): void {
+  map.setFeatureState({ source: SOURCE_ID, id: code }, { level: LEVEL_STATE[level] });
 }
 
 export function setHover(map: maplibregl.Map, code: string | undefined, on: boolean): void {

@@ -1,8 +1,9 @@
 import type * as maplibregl from 'maplibre-gl';
 import { heatOf } from '../../shared/heat.ts';
+import type { Level } from '../../shared/protocol.ts';
 import type { FeedEvents } from '../feed.ts';
 import { HeatTween, type TweenStats } from './heat-tween.ts';
-import { setHeat, whenMapReady } from './map.ts';
+import { setHeat, setHeatMax, setLevel, whenMapReady } from './map.ts';
 
 /** The part of a feed the heat needs: its snapshot and frame events. */
 export interface HeatFeed {
@@ -29,15 +30,40 @@ export function mountHeat(map: maplibregl.Map, feed: HeatFeed, options: HeatOpti
   let heatMax = 1;
   feed.on('snapshot', (snapshot, states) => {
     heatMax = snapshot.heatMax;
+    setHeatMax(map, heatMax);
     // A snapshot replaces everything: countries hot before but absent now must cool to zero.
     const targets = new Map<string, number>();
     for (const code of tween.codes()) targets.set(code, 0);
     for (const [code, s] of Object.entries(states)) targets.set(code, heatOf(s.count, heatMax));
     tween.setTargets(targets);
+    // Levels are not tweened: an outline appears or goes with the frame that changes the level.
+    const shown = new Set(Object.keys(states));
+    for (const code of levelled) if (!shown.has(code)) levels.set(code, 'normal');
+    for (const [code, s] of Object.entries(states)) levels.set(code, s.level);
+    writeLevels();
   });
   feed.on('frame', (frame) => {
     tween.setTargets(Object.entries(frame.changes).map(([code, s]) => [code, heatOf(s.count, heatMax)]));
+    for (const [code, s] of Object.entries(frame.changes)) levels.set(code, s.level);
+    writeLevels();
   });
-  whenMapReady(map, () => tween.attach((code, heat) => setHeat(map, code, heat)));
+  // Countries whose level was last written as other than normal, and levels waiting for the map.
+  const levelled = new Set<string>();
+  const levels = new Map<string, Level>();
+  let ready = false;
+  function writeLevels(): void {
+    if (!ready) return;
+    for (const [code, level] of levels) {
+      setLevel(map, code, level);
+      if (level === 'normal') levelled.delete(code);
+      else levelled.add(code);
+    }
+    levels.clear();
+  }
+  whenMapReady(map, () => {
+    ready = true;
+    writeLevels();
+    tween.attach((code, heat) => setHeat(map, code, heat));
+  });
   return { stats: () => tween.stats() };
 }

@@ -12,6 +12,8 @@ export interface MapPalette {
   /** Ring that keeps a marker visible on the ocean. */
   markerRing: string;
   hoverLine: string;
+  /** Outline of an elevated (dashed) or outage (solid) country: the level without colour. */
+  levelLine: string;
   heat(h: number): string;
 }
 
@@ -23,6 +25,7 @@ export const DARK_PALETTE: MapPalette = {
   border: '#0d1628',
   markerRing: 'rgba(205, 218, 240, 0.65)',
   hoverLine: '#eef3ff',
+  levelLine: '#f4f7ff',
   heat: heatColor,
 };
 
@@ -40,6 +43,7 @@ export const LIGHT_PALETTE: MapPalette = {
   border: '#7d8a9b',
   markerRing: 'rgba(40, 52, 72, 0.7)',
   hoverLine: '#10182a',
+  levelLine: '#0b1220',
   heat: (h) => (h > 0 ? interpolateInferno(HEAT_RAMP_FROM + (LIGHT_TO - HEAT_RAMP_FROM) * Math.min(1, h)) : LIGHT_QUIET),
 };
 

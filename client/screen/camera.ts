@@ -1,6 +1,6 @@
 import type * as maplibregl from 'maplibre-gl';
 import type { Camera, CountryStates } from '../../shared/protocol.ts';
-import { unionBounds, type Bounds } from '../map/bounds.ts';
+import { centreLongitude, shiftNear, unionBounds, type Bounds } from '../map/bounds.ts';
 import { WORLD, type MapPadding } from '../map/map.ts';
 import { hottest } from './counters.ts';
 
@@ -17,6 +17,27 @@ const NEAR_SHARE = 0.08;
 const MAX_COVER = 0.7;
 
 const WORLD_BOX: Bounds = [WORLD[0][0], WORLD[0][1], WORLD[1][0], WORLD[1][1]];
+/** Arctic islands and Tierra del Fuego would cost the frame height for land nobody reports from. */
+const FRAME_NORTH = 72;
+const FRAME_SOUTH = -50;
+/** Room between the hot countries and the chrome, as a share of the visible map. */
+const MARGIN_SHARE = 0.04;
+
+/**
+ * The box that frames the hot countries: centred on the longitude that keeps their centroids
+ * closest together on the circle (the US, the UK and Japan across the Pacific side, not split at
+ * the date line), each country's box moved to that side of the globe, the Arctic trimmed.
+ */
+export function hotFrame(codes: readonly string[], boxes: ReadonlyMap<string, Bounds>, centres: ReadonlyMap<string, [number, number]>): Bounds | undefined {
+  const known = codes.filter((c) => boxes.has(c) || centres.has(c));
+  const centre = centreLongitude(known.map((c) => centres.get(c)?.[0] ?? ((boxes.get(c)![0] + boxes.get(c)![2]) / 2)));
+  if (centre === undefined) return undefined;
+  const moved = known.map((c) => shiftNear(boxes.get(c) ?? [...centres.get(c)!, ...centres.get(c)!] as Bounds, centre));
+  const box: Bounds = [Math.min(...moved.map((b) => b[0])), Math.min(...moved.map((b) => b[1])), Math.max(...moved.map((b) => b[2])), Math.max(...moved.map((b) => b[3]))];
+  // One country alone keeps its own box (Canada is mostly north of 72°N's cut only in the islands).
+  if (known.length === 1) return unionBounds([box]);
+  return [box[0], Math.max(FRAME_SOUTH, box[1]), box[2], Math.min(FRAME_NORTH, box[3])];
+}
 
 function near(a: Bounds, b: Bounds): boolean {
   const w = (a[2] - a[0]) * NEAR_SHARE;
@@ -38,6 +59,7 @@ function fitPadding(p: MapPadding, width: number, height: number): MapPadding {
 export class ScreenCamera {
   private camera: Camera = { mode: 'auto' };
   private countries: Map<string, Bounds> | undefined;
+  private centres: Map<string, [number, number]> = new Map();
   private wanted: string[] = [];
   private framedKey: string | undefined;
   private target: Bounds | undefined;
@@ -50,8 +72,9 @@ export class ScreenCamera {
   ) {}
 
   /** Country boxes arrive once the shapes are loaded; until then only the world can be shown. */
-  setCountryBounds(countries: Map<string, Bounds>): void {
+  setCountryBounds(countries: Map<string, Bounds>, centres: Map<string, [number, number]> = new Map()): void {
     this.countries = countries;
+    this.centres = centres;
     this.framedKey = undefined;
     this.consider();
   }
@@ -92,8 +115,7 @@ export class ScreenCamera {
       return;
     }
     this.framedKey = key;
-    const boxes = this.wanted.map((code) => this.countries!.get(code)).filter((b): b is Bounds => b !== undefined);
-    this.fit(unionBounds(boxes) ?? WORLD_BOX, true);
+    this.fit(hotFrame(this.wanted, this.countries, this.centres) ?? WORLD_BOX, true);
   }
 
   private fit(box: Bounds, animate: boolean, force = false): void {
@@ -105,7 +127,12 @@ export class ScreenCamera {
     const canvas = this.map.getContainer();
     // The world fills the frame with the chrome over its edges (a 16:9 screen shows it whole at
     // full width); fitted inside the chrome instead it would shrink and repeat sideways.
-    const padding = box === WORLD_BOX ? { top: 0, right: 0, bottom: 0, left: 0 } : this.padding();
+    const chrome = this.padding();
+    const margin = Math.min(canvas.clientWidth, canvas.clientHeight) * MARGIN_SHARE;
+    const padding =
+      box === WORLD_BOX
+        ? { top: 0, right: 0, bottom: 0, left: 0 }
+        : { top: chrome.top + margin, right: chrome.right + margin, bottom: chrome.bottom + margin, left: chrome.left + margin };
     this.map.fitBounds(
       [
         [box[0], box[1]],

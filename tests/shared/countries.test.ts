@@ -24,7 +24,7 @@ describe('country mapping', () => {
     expect(countryName('JP')).toBe('Japan');
   });
 
-  it('gives every country one shape or marker, and a marker beside shapes too small to see', () => {
+  it('gives every country one circle point, a shape where the file has one, and marks shapes too small to see', () => {
     const shapes = geo.features.filter((f) => f.properties.iso && !f.properties.marker).map((f) => f.properties.iso!);
     const markers = geo.features.filter((f) => f.properties.marker).map((f) => f.properties.iso!);
     expect(new Set(shapes).size).toBe(shapes.length);
@@ -36,7 +36,11 @@ describe('country mapping', () => {
       expect(markers).toContain(code);
     }
     for (const code of ['GI', 'TV']) expect(markers).toContain(code);
-    expect(markers).not.toContain('FR');
+    // Every country's circle point; only the small ones are flagged (their shape is a speck).
+    expect(new Set(markers)).toEqual(new Set(COUNTRY_CODES));
+    const small = geo.features.filter((f) => f.properties.small).map((f) => f.properties.iso!);
+    expect(small).toContain('SG');
+    expect(small).not.toContain('FR');
   });
 
   it('maps every coded shape of the file (no shape left grey for want of a code)', () => {
