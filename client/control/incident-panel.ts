@@ -1,6 +1,6 @@
 import type { ChannelState, Incident } from '../../shared/protocol.ts';
-import { countryName, formatCount, formatDuration, formatUtcDateTime } from '../format.ts';
-import { CONTROL } from '../strings.ts';
+import { countryName, formatCount, formatDuration, formatList, formatUtcDateTime, incidentLength } from '../format.ts';
+import { t } from '../i18n/index.ts';
 import { isSimulated, simulatedMark } from '../ui/sim-mark.ts';
 import { listIncidents, messageOf } from './api.ts';
 import { report, say, type Driver } from './context.ts';
@@ -78,11 +78,9 @@ export class IncidentPanel {
         const item = document.createElement('li');
         item.className = `incident level-${incident.level}`;
         item.dataset.id = incident.id;
-        const top = incident.countries
-          .slice(0, 3)
-          .map((c) => countryName(c.country))
-          .join(', ');
-        const length = incident.end === null ? 'ongoing' : formatDuration(incident.end - incident.start);
+        const top = formatList(incident.countries.slice(0, 3).map((c) => countryName(c.country)));
+        // The same length as the map page's list: one duration function (format.ts) for both.
+        const length = incident.end === null ? t('time.ongoing') : formatDuration(incidentLength(incident, now));
         item.innerHTML = `
           <div class="incident-head">
             <span class="level-tag"></span>
@@ -93,17 +91,17 @@ export class IncidentPanel {
             <button type="button" class="btn" data-act="peak"></button>
             <button type="button" class="btn" data-act="start"></button>
           </div>`;
-        item.querySelector('.level-tag')!.textContent = incident.level === 'outage' ? CONTROL.outage : CONTROL.elevated;
+        item.querySelector('.level-tag')!.textContent = t(`level.${incident.level}`);
         if (isSimulated(incident)) item.querySelector('.incident-head')!.append(simulatedMark());
         item.querySelector('.incident-when')!.textContent = `${formatUtcDateTime(incident.start)} · ${length}`;
         item.querySelector('.incident-what')!.textContent =
           `Peak ${formatCount(incident.peakCount)} at ${formatUtcDateTime(incident.peak)}${top ? ` · ${top}` : ''}${incident.note ? ` · ${incident.note}` : ''}`;
         for (const b of item.querySelectorAll<HTMLButtonElement>('button')) {
-          b.textContent = b.dataset.act === 'peak' ? CONTROL.jumpToPeak : CONTROL.replayFromStart;
+          b.textContent = b.dataset.act === 'peak' ? t('control.jumpToPeak') : t('control.replayFromStart');
           b.dataset.id = incident.id;
           b.setAttribute('aria-label', `${b.textContent}: ${incident.service} ${formatUtcDateTime(incident.peak)}`);
         }
-        item.title = incident.end === null ? `Started ${formatDuration(now - incident.start)} ago` : '';
+        item.title = incident.end === null ? t('time.ago', { duration: formatDuration(now - incident.start) }) : '';
         return item;
       }),
     );

@@ -8,7 +8,8 @@ import { mountHeat } from '../map/mount-heat.ts';
 import { paletteFor } from '../map/palette.ts';
 import { hottest } from '../screen/counters.ts';
 import { readScreenParams, serviceTitle } from '../screen/params.ts';
-import { EMBED, LINK_NOTES, WATCH_ERRORS } from '../strings.ts';
+import { applyLocale, t } from '../i18n/index.ts';
+import { LINK_NOTES, WATCH_ERRORS } from '../strings.ts';
 import { exposeTestHandle } from '../test-handle.ts';
 import { Legend } from '../ui/legend.ts';
 import { simulatedMark } from '../ui/sim-mark.ts';
@@ -23,6 +24,7 @@ import './embed.css';
  * no pointer handling: it must load fast inside someone else's page and never trap its scrolling.
  */
 
+applyLocale();
 const params = readScreenParams(location.search);
 const target = params.target && 'service' in params.target ? params.target : undefined;
 const palette = paletteFor(params.theme);
@@ -37,16 +39,16 @@ const serviceEl = Object.assign(document.createElement('strong'), { className: '
 const simulated = simulatedMark();
 const detail = span('caption-detail');
 const linkNote = span('caption-link');
-const open = Object.assign(document.createElement('a'), { className: 'caption-open', target: '_blank', rel: 'noopener', textContent: EMBED.open });
+const open = Object.assign(document.createElement('a'), { className: 'caption-open', target: '_blank', rel: 'noopener', textContent: t('embed.open') });
 simulated.hidden = true;
 linkNote.hidden = true;
 caption.replaceChildren(serviceEl, simulated, detail, linkNote, open);
 const legendBox = document.getElementById('legend-box')!;
 
 const service = target?.service ?? '';
-serviceEl.textContent = service ? serviceTitle(service) : EMBED.brand;
+serviceEl.textContent = service ? serviceTitle(service) : t('app.brand');
 open.href = new URL(service ? `/?service=${encodeURIComponent(service)}` : '/', location.href).href;
-detail.textContent = service ? EMBED.loading : EMBED.noTarget;
+detail.textContent = service ? t('common.loading') : t('embed.noTarget');
 
 let windowMinutes = 15;
 const legend = new Legend(document.getElementById('legend')!);
@@ -63,8 +65,9 @@ const map = createMap(document.getElementById('map')!, padding, { palette, inter
 
 function describe(states: CountryStates): string {
   const [top] = hottest(states, 1);
-  const minutes = formatCount(windowMinutes);
-  return top ? EMBED.most(countryName(top[0]), formatCount(top[1]), minutes) : EMBED.noReports(minutes);
+  return top
+    ? t('embed.most', { country: countryName(top[0]), reports: formatCount(top[1]), count: windowMinutes })
+    : t('main.noReports', { count: windowMinutes });
 }
 
 function show(text: string): void {
@@ -84,7 +87,7 @@ feed.on('connection', (state) => {
   linkNote.hidden = state === 'live';
   linkNote.textContent = LINK_NOTES[state];
 });
-feed.on('refused', (error) => show(EMBED.unavailable(WATCH_ERRORS[error.code])));
+feed.on('refused', (error) => show(t('embed.unavailable', { reason: WATCH_ERRORS[error.code] })));
 // Rate-limited like the screens: an embed also plays unattended in front of readers.
 const heat = mountHeat(map, feed, { maxRatePerSecond: BROADCAST_SAFE_RATE });
 if (target) feed.watch(target);

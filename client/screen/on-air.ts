@@ -1,10 +1,10 @@
 import type { Snapshot } from '../../shared/protocol.ts';
-import { formatUtcDate, formatZoneTime, zoneCity } from '../format.ts';
-import { MODE_LABELS, SCREEN } from '../strings.ts';
+import { formatSpeed, formatUtcDate, formatZoned } from '../format.ts';
+import { isolate, t } from '../i18n/index.ts';
+import { MODE_LABELS } from '../strings.ts';
 import { simulatedMark } from '../ui/sim-mark.ts';
 
 const DAY_MS = 86_400_000;
-const speedFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 
 export interface OnAirInput {
   snapshot: Snapshot | undefined;
@@ -24,14 +24,15 @@ export function onAirText({ snapshot, dataTime, timeZone, now }: OnAirInput): { 
   const seconds = clock.playing ? clock.speed <= 2 : dataTime % 60_000 !== 0;
   const parts: string[] = [];
   // The date matters for a replay or any data that is not from today.
-  const date = mode === 'replay' || Math.abs(now - dataTime) > DAY_MS / 2 ? `${formatUtcDate(dataTime)} ` : '';
-  parts.push(`${date}${formatZoneTime(dataTime, 'UTC', seconds)} UTC`);
+  // Every piece isolated: a date, a time and "UTC" keep their own order inside Arabic text.
+  const date = mode === 'replay' || Math.abs(now - dataTime) > DAY_MS / 2 ? `${isolate(formatUtcDate(dataTime))} ` : '';
+  parts.push(`${date}${isolate(formatZoned(dataTime, 'UTC', seconds))}`);
   if (timeZone !== 'UTC') {
-    const local = formatZoneTime(dataTime, timeZone);
-    if (local) parts.push(`${local} ${zoneCity(timeZone)}`);
+    const local = formatZoned(dataTime, timeZone);
+    if (local) parts.push(isolate(local));
   }
-  if (mode === 'replay' && !clock.playing) parts.push(SCREEN.paused);
-  else if (clock.speed !== 1) parts.push(`${speedFormat.format(clock.speed)}×`);
+  if (mode === 'replay' && !clock.playing) parts.push(t('common.paused'));
+  else if (clock.speed !== 1) parts.push(isolate(formatSpeed(clock.speed)));
   // Data a simulator drives must never pass for real reports.
   return { badge: MODE_LABELS[mode], state: mode, line: parts.join(' · '), simulated: clock.simulated };
 }
