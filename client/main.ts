@@ -2,7 +2,8 @@ import { DEFAULT_HEAT_MAX } from '../shared/heat.ts';
 import type { CountryStates, ServiceInfo } from '../shared/protocol.ts';
 import { MINUTE_MS } from '../shared/time.ts';
 import { PlayheadFeed } from './feed.ts';
-import { formatCount } from './format.ts';
+import { countryName, formatCount } from './format.ts';
+import { t } from './i18n/index.ts';
 import { bindHover } from './map/hover.ts';
 import { panelPadding, visibleBoxes } from './map/framing.ts';
 import { createMap, type MapPadding } from './map/map.ts';
@@ -13,7 +14,9 @@ import { MAIN, WATCH_ERRORS } from './strings.ts';
 import { exposeTestHandle } from './test-handle.ts';
 import { chooseRange, outside } from './timeline-range.ts';
 import { TrendTracker } from './trend.ts';
+import { Announcer } from './ui/announcer.ts';
 import { DataClock } from './ui/data-clock.ts';
+import { DataTable } from './ui/data-table.ts';
 import { IncidentList, span } from './ui/incidents.ts';
 import { bindKeys } from './ui/keys.ts';
 import { Legend } from './ui/legend.ts';
@@ -50,6 +53,18 @@ function padding(): MapPadding {
 const trends = new TrendTracker();
 const legend = new Legend(byId('legend'));
 const topList = new TopList(byId('top'));
+const dataTable = new DataTable(byId('data'), byId<HTMLButtonElement>('data-toggle'));
+const announcer = new Announcer(byId('announcer'), {
+  say: (changes, more) =>
+    [
+      ...changes.map((c) =>
+        t('a11y.change', { country: countryName(c.code), level: c.level === 'normal' ? t('a11y.back') : t(`level.${c.level}`), reports: formatCount(c.count), count: c.count }),
+      ),
+      ...(more > 0 ? [t('a11y.more', { count: more })] : []),
+    ].join('. '),
+  // A drag over the timeline passes through many moments; none of them is news.
+  quiet: () => timeline.scrubbing(),
+});
 const status = new Status(byId('connection'), byId('simulated'));
 let heatMax = DEFAULT_HEAT_MAX;
 let windowMinutes = 15;
@@ -61,8 +76,12 @@ const feed = new PlayheadFeed();
 feed.on('snapshot', (snapshot, states) => {
   heatMax = snapshot.heatMax;
   windowMinutes = snapshot.windowMinutes;
-  // Trend arrows compare with a minute earlier; after a jump (seek, other service) that is meaningless.
-  if (snapshot.service !== shownService || Math.abs(snapshot.t - shownT) > 2 * MINUTE_MS) trends.reset();
+  // Trend arrows compare with a minute earlier; after a jump (seek, other service) that is
+  // meaningless, and what a jump lands on is a new starting point, not a change to announce.
+  const jumped = snapshot.service !== shownService || Math.abs(snapshot.t - shownT) > 2 * MINUTE_MS;
+  if (jumped) trends.reset();
+  if (jumped) announcer.reset(states);
+  else announcer.update(states);
   shownService = snapshot.service;
   shownT = snapshot.t;
   trends.record(snapshot.t, states);
@@ -76,6 +95,7 @@ feed.on('snapshot', (snapshot, states) => {
 feed.on('frame', (frame, states) => {
   shownT = frame.t;
   trends.record(frame.t, states);
+  announcer.update(states);
   render(states);
 });
 feed.on('connection', (state) => status.connection(state));
@@ -95,7 +115,9 @@ const tooltip = new Tooltip(byId('tooltip'), {
 });
 
 function render(states: CountryStates): void {
-  topList.update({ states, heatMax, windowMinutes, trend: (code, count) => trends.trend(code, count) });
+  const input = { states, heatMax, windowMinutes, trend: (code: string, count: number) => trends.trend(code, count) };
+  topList.update(input);
+  dataTable.update(input);
   tooltip.refresh();
 }
 
@@ -120,7 +142,13 @@ function peakTime(): number | undefined {
 }
 
 const controls = new PlaybackControls(byId('controls'), playback, { peak: peakTime });
-bindKeys(playback, { start: () => timeline.range()?.from });
+bindKeys(playback, {
+  start: () => timeline.range()?.from,
+  end: () => timeline.range()?.to,
+  slider: () => byId('timeline').querySelector<HTMLElement>('.timeline-plot')!,
+  mirrored: () => timeline.mirrored(),
+  now: () => feed.serverNow(),
+});
 
 let rangeKey = '';
 let listedService: string | undefined;
@@ -201,6 +229,9 @@ legend.update(DARK_PALETTE, heatMax, windowMinutes);
 // Created once the chrome is built, so the first fit already knows how much the dock covers.
 // The view lives in the hash (`#zoom/lat/lng`) beside the moment in the query: one link, both.
 const map = createMap(byId('map'), padding, { hash: true });
+// The canvas stays a tab stop: its keys pan and zoom (keys.ts leaves them to it), and its name
+// says so and points to the table, which is the map's content for a screen reader.
+map.getCanvas().setAttribute('aria-label', t('a11y.mapLabel'));
 // Panels change height as data arrives (the top list fills, the controls wrap); a map resize
 // refits the world to what stays visible, unless the viewer has moved the map.
 const chromeSizes = new ResizeObserver(() => map.resize());

@@ -1,7 +1,8 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { CountryStates, Timeline as TimelineData } from '../../shared/protocol.ts';
-import { formatCount } from '../format.ts';
+import { formatCount, formatUtcDateTime } from '../format.ts';
+import { t } from '../i18n/index.ts';
 import { alignedData, chartOptions, seriesInfo, TIMELINE_TEXT } from './timeline-chart.ts';
 
 export interface TimelineHooks {
@@ -66,6 +67,12 @@ export class Timeline {
       </div>`;
     this.plot = root.querySelector('.timeline-plot')!;
     this.plot.title = TIMELINE_TEXT.hint;
+    // The plot is the playhead's slider for the keyboard and screen readers (keys.ts moves it);
+    // the element outlives chart rebuilds, so focus is never lost to one.
+    this.plot.tabIndex = 0;
+    this.plot.setAttribute('role', 'slider');
+    this.plot.setAttribute('aria-orientation', 'horizontal');
+    this.plot.setAttribute('aria-label', t('a11y.sliderLabel'));
     this.legend = root.querySelector('.timeline-legend')!;
     this.note = root.querySelector('.timeline-note')!;
     this.resetButton = root.querySelector('.timeline-reset')!;
@@ -115,11 +122,17 @@ export class Timeline {
     return data.total[best]! > 0 ? data.times[best] : undefined;
   }
 
+  /** True when the chart draws time from right to left; the arrow keys then follow the drawing. */
+  mirrored(): boolean {
+    return this.chart?.scales.x?.dir === -1;
+  }
+
   /** Moves the playhead and the legend values; cheap enough to call on every animation tick. */
   tick(): void {
+    const t = this.scrubAt ?? this.hooks.dataTime();
+    this.describe(t);
     const chart = this.chart;
     if (!chart) return;
-    const t = this.scrubAt ?? this.hooks.dataTime();
     const width = chart.over.clientWidth;
     let x = chart.valToPos(t, 'x');
     // Live runs up to a minute past the range fetched a moment ago (then it is refetched): pin it
@@ -129,6 +142,21 @@ export class Timeline {
     this.playhead.hidden = !inside;
     if (inside) this.playhead.style.transform = `translateX(${x.toFixed(1)}px)`;
     if (this.hoverIdx === null) this.renderLegend(null);
+  }
+
+  /** The slider's values, to the minute (a screen reader re-reads a focused slider on each change). */
+  private describe(at: number): void {
+    const view = this.view;
+    if (!view) return;
+    const minute = (v: number) => String(Math.floor(v / 60_000) * 60_000);
+    const total = sum(Object.values(this.hooks.states()).map((s) => s.count));
+    const attrs: Array<[string, string]> = [
+      ['aria-valuemin', minute(view.from)],
+      ['aria-valuemax', minute(Math.max(view.to, view.from))],
+      ['aria-valuenow', minute(Math.max(view.from, Math.min(at, view.to)))],
+      ['aria-valuetext', t('a11y.sliderValue', { time: formatUtcDateTime(at), reports: formatCount(total) })],
+    ];
+    for (const [name, value] of attrs) if (this.plot.getAttribute(name) !== value) this.plot.setAttribute(name, value);
   }
 
   resetZoom(): void {
