@@ -231,16 +231,7 @@ export const fr: Messages = {
     pickTime: 'Choisissez une date et une heure (UTC) où aller.',
   },
   story: {
-    quiet: { one: 'Tout est calme : aucun signalement pour {{service}} dans la dernière minute.', other: 'Tout est calme : aucun signalement pour {{service}} dans les {{n}} dernières minutes.' },
-    offer: 'Revoir la dernière panne',
-    offerWhat: '{{service}}, {{date}} : {{count}} signalements au pic',
-    reconstruction: '{{note}}. Sources : {{sources}}',
-    simulated: 'Données simulées, pas de vrais signalements',
-    outlines: 'Contour : pointillé en hausse, plein en panne',
-    circles: 'Aire du cercle : signalements',
-  },
-  story: {
-    quiet: { one: 'Tout est calme : aucun signalement pour {{service}} dans la dernière minute.', other: 'Tout est calme : aucun signalement pour {{service}} dans les {{n}} dernières minutes.' },
+    quiet: { one: 'Tout est calme : aucun signalement pour {{service}} dans la dernière minute.', many: 'Tout est calme : aucun signalement pour {{service}} dans les {{n}} dernières minutes.', other: 'Tout est calme : aucun signalement pour {{service}} dans les {{n}} dernières minutes.' },
     offer: 'Revoir la dernière panne',
     offerWhat: '{{service}}, {{date}} : {{count}} signalements au pic',
     reconstruction: '{{note}}. Sources : {{sources}}',
