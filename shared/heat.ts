@@ -66,14 +66,16 @@ export function rampStops(colorOf: (h: number) => string = heatColor, steps = 16
 }
 
 /**
- * Legend ticks: the floor (10), then 1-3 steps (100, 300, 1k, 3k...) up to `max`, and `max` itself
- * if it is not one. The 3s matter: the ramp separates 300 from 2,500, so the key must too.
+ * Legend ticks: the floor (10), the powers of ten up to `max` with a 300 (3,000...) between where
+ * there is room, and `max` itself if it is not one. The 300 matters: the ramp separates 300 from
+ * 2,500, so the key must too.
  */
 export function legendTicks(max: number): number[] {
   const ticks: number[] = [floorOf(max)];
   for (let decade = ticks[0]! * 10; decade <= max; decade *= 10) {
     ticks.push(decade);
-    if (decade * 3 < max && decade >= 100) ticks.push(decade * 3);
+    // A 3 only where a whole decade remains above it, or its label would sit on the next one's.
+    if (decade >= 100 && decade * 30 <= max) ticks.push(decade * 3);
   }
   if (ticks[ticks.length - 1] !== max) ticks.push(max);
   return ticks;

@@ -118,7 +118,7 @@ function style(geoUrl: string, scale: number, palette: MapPalette, heatMax: numb
         type: 'line',
         source: SOURCE_ID,
         filter: ['!=', ['geometry-type'], 'Point'],
-        paint: { 'line-color': palette.levelLine, 'line-width': 2.2, 'line-opacity': ['case', ['==', level, 2], 1, 0] },
+        paint: { 'line-color': palette.levelLine, 'line-width': 1.6, 'line-opacity': ['case', ['==', level, 2], 1, 0] },
       },
       {
         id: ELEVATED_LINE,
@@ -168,6 +168,8 @@ export interface MapOptions {
   /** Draw copies of the world beside each other (a screen framing across the Pacific needs them);
    * the minimum zoom still keeps one world at least as wide as the map. Default false. */
   worldCopies?: boolean;
+  /** Width of the map left visible by the chrome (default: the whole container), for that floor. */
+  visibleWidth?: () => number;
 }
 
 export type Projection = 'mercator' | 'globe';
@@ -212,7 +214,7 @@ export function createMap(container: HTMLElement, padding: () => MapPadding, opt
     minZoom: -2,
     transformConstrain: (center, zoom) => ({
       center: new maplibregl.LngLat(center.lng, Math.max(-75, Math.min(80, center.lat))),
-      zoom: Math.max(copies ? oneWorldZoom(container.clientWidth) : -2, Math.min(8, zoom)),
+      zoom: Math.max(copies ? oneWorldZoom(options.visibleWidth?.() ?? container.clientWidth) : -2, Math.min(8, zoom)),
     }),
     // Tests read canvas pixels back after a frame; without this the buffer is cleared.
     canvasContextAttributes: { preserveDrawingBuffer: true },

@@ -13,6 +13,7 @@ export class Legend {
   private readonly swatch: HTMLElement;
   private readonly bar: HTMLElement;
   private readonly ticks: HTMLElement;
+  private readonly marks: HTMLElement;
   private shown = '';
 
   constructor(root: HTMLElement) {
@@ -22,11 +23,13 @@ export class Legend {
       <div class="legend-scale">
         <div class="legend-none"><span class="legend-swatch"></span><span>0</span></div>
         <div class="legend-ramp"><div class="legend-bar"></div><div class="legend-ticks"></div></div>
-      </div>`;
+      </div>
+      <div class="legend-marks"></div>`;
     this.title = root.querySelector('.legend-title')!;
     this.swatch = root.querySelector('.legend-swatch')!;
     this.bar = root.querySelector('.legend-bar')!;
     this.ticks = root.querySelector('.legend-ticks')!;
+    this.marks = root.querySelector('.legend-marks')!;
   }
 
   update(palette: MapPalette, heatMax: number, windowMinutes: number): void {
@@ -34,6 +37,8 @@ export class Legend {
     if (key === this.shown) return;
     this.shown = key;
     this.title.textContent = t('legend.title', { count: windowMinutes });
+    // What the map draws besides colour: circles sized by count, outlines for the level.
+    this.marks.textContent = `${t('story.circles')} · ${t('story.outlines')}`;
     this.swatch.style.background = palette.quiet;
     const stops = paletteStops(palette, 24).map(([h, color]) => `${color} ${(h * 100).toFixed(1)}%`);
     // The ramp runs in the reading direction, from the 0 swatch at the inline start to the hottest end.

@@ -59,9 +59,10 @@ describe('heat scale', () => {
     expect(LIGHT_PALETTE.heat(1)).toBe(interpolateInferno(0.86));
   });
 
-  it('labels the legend from the floor in 1-3 steps up to the maximum', () => {
-    expect(legendTicks(10_000)).toEqual([10, 100, 300, 1000, 3000, 10_000]);
-    expect(legendTicks(5000)).toEqual([10, 100, 300, 1000, 3000, 5000]);
+  it('labels the legend from the floor by decades, with a 3 between where there is room', () => {
+    expect(legendTicks(10_000)).toEqual([10, 100, 300, 1000, 10_000]);
+    expect(legendTicks(5000)).toEqual([10, 100, 300, 1000, 5000]);
+    expect(legendTicks(100_000)).toEqual([10, 100, 300, 1000, 3000, 10_000, 100_000]);
   });
 
   it('sizes circles by area: four times the reports, twice the radius', () => {
