@@ -68,8 +68,8 @@ export class PlaybackControls {
     const [backKey, fwdKey] = rtl ? ['→', '←'] : ['←', '→'];
     // A spoken name holds the visible words ("1 min") so speech control finds the button (WCAG 2.5.3).
     const oneMinute = t('common.minutes', { count: 1 });
-    label('[data-act="back"]', `${t('playback.back')} (${oneMinute})`, t('playback.backHint', { key: backKey }));
-    label('[data-act="fwd"]', `${t('playback.forward')} (${oneMinute})`, t('playback.forwardHint', { key: fwdKey }));
+    label('[data-act="back"]', `${t('playback.back')} · ${oneMinute}`, t('playback.backHint', { key: backKey }));
+    label('[data-act="fwd"]', `${t('playback.forward')} · ${oneMinute}`, t('playback.forwardHint', { key: fwdKey }));
     label('.ctl-speed', undefined, t('playback.speedHint'));
     label('select', t('playback.speed'), t('playback.speedHint'));
     label('[data-act="peak"]', t('playback.peakHint'), t('playback.peakHint'));
