@@ -3,13 +3,14 @@ import { DEFAULT_HEAT_MAX } from '../../shared/heat.ts';
 import type { CountryStates, Snapshot, Theme } from '../../shared/protocol.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
 import { PlayheadFeed, type FeedErrorCode } from '../feed.ts';
-import { formatCount } from '../format.ts';
-import { countryBounds } from '../map/bounds.ts';
+import { countryBounds, countryCentres } from '../map/bounds.ts';
+import { panelPadding, visibleBoxes } from '../map/framing.ts';
 import { BROADCAST_SAFE_RATE } from '../map/heat-tween.ts';
-import { applyPalette, createMap, SOURCE_ID, whenMapReady, type MapPadding } from '../map/map.ts';
+import { applyPalette, createMap, projectionFrom, SOURCE_ID, whenMapReady, type MapPadding } from '../map/map.ts';
 import { mountHeat } from '../map/mount-heat.ts';
 import { paletteFor } from '../map/palette.ts';
-import { LINK_NOTES, RETRYING, SCREEN, WATCH_ERRORS } from '../strings.ts';
+import { applyLocale, t } from '../i18n/index.ts';
+import { LINK_NOTES, WATCH_ERRORS } from '../strings.ts';
 import { exposeTestHandle } from '../test-handle.ts';
 import { TrendTracker } from '../trend.ts';
 import { Legend } from '../ui/legend.ts';
@@ -17,6 +18,7 @@ import { ScreenCamera } from './camera.ts';
 import { Counters } from './counters.ts';
 import { OnAir } from './on-air.ts';
 import { readScreenParams, serviceTitle, validZone } from './params.ts';
+import { SourceLine } from './source-line.ts';
 import '../styles/tokens.css';
 import '../styles/base.css';
 import '../styles/legend.css';
@@ -33,6 +35,8 @@ function byId<T extends HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
 }
 
+// lang and dir on <html> (?lang=ar) before any text is drawn.
+applyLocale();
 const params = readScreenParams(location.search);
 const header = byId('head');
 const counterPanel = byId('counters');
@@ -44,11 +48,8 @@ const notice = byId('notice');
 
 /** Screen pixels the chrome covers, so the camera frames countries in what stays visible. */
 function padding(): MapPadding {
-  const gap = window.innerHeight * 0.02;
-  const top = header.getBoundingClientRect().bottom + gap;
-  const left = counterPanel.hidden ? window.innerWidth * 0.05 : counterPanel.getBoundingClientRect().right + gap;
-  const bottom = window.innerHeight - footer.getBoundingClientRect().top + gap;
-  return { top, left, bottom, right: window.innerWidth * 0.05 };
+  const panels = visibleBoxes([header, counterPanel, ...footer.children]);
+  return panelPadding(panels, window.innerWidth, window.innerHeight, window.innerHeight * 0.02);
 }
 
 let theme: Theme = params.theme;
@@ -63,7 +64,22 @@ let trendFrom = 0;
 const trends = new TrendTracker();
 const counters = new Counters(counterPanel, COUNTERS);
 const legend = new Legend(byId('legend'));
-const map = createMap(byId('map'), padding, { palette, interactive: false, fitWorldOnResize: false });
+// World copies: a frame across the Pacific (the US and Japan) needs them; the floor of one world
+// across the visible map keeps any country from showing twice beside the chrome.
+const map = createMap(byId('map'), padding, {
+  palette,
+  interactive: false,
+  fitWorldOnResize: false,
+  worldCopies: true,
+  visibleWidth: () => {
+    const p = padding();
+    return window.innerWidth - p.left - p.right;
+  },
+  projection: projectionFrom(location.search),
+});
+const sourceLine = new SourceLine(source);
+// MapLibre labels its canvas "Map" in English; the page's own label replaces it.
+map.getCanvas().setAttribute('aria-label', t('main.mapLabel'));
 const camera = new ScreenCamera(map, padding);
 
 function recordTrend(service: string, t: number, states: CountryStates): void {
@@ -82,8 +98,9 @@ function recordTrend(service: string, t: number, states: CountryStates): void {
 
 function render(states: CountryStates): void {
   const known = trendT !== undefined && trendT - trendFrom >= TREND_MIN_SPAN_MS;
-  counters.update(states, heatMax, palette, (code, count) => (known ? trends.trend(code, count) : undefined), SCREEN.noReports(formatCount(windowMinutes)));
+  counters.update(states, heatMax, palette, (code, count) => (known ? trends.trend(code, count) : undefined), t('main.noReports', { count: windowMinutes }));
   camera.follow(states);
+  writeSource();
 }
 
 function setTheme(next: Theme): void {
@@ -92,6 +109,11 @@ function setTheme(next: Theme): void {
   palette = paletteFor(theme);
   document.documentElement.dataset.theme = theme;
   whenMapReady(map, () => applyPalette(map, palette));
+}
+
+/** The source line, with "simulated" or the reconstruction's note and sources when they apply. */
+function writeSource(): void {
+  sourceLine.update(feed.snapshot(), feed.dataTime(), feed.serverNow(), t('screen.source', { count: windowMinutes }));
 }
 
 function timeZone(): string {
@@ -103,12 +125,12 @@ function timeZone(): string {
 function applyLook(snapshot: Snapshot): void {
   const channel = snapshot.channel;
   setTheme(channel?.theme ?? params.theme);
-  const title = channel?.headline || params.headline || SCREEN.headline(serviceTitle(snapshot.service));
+  const title = channel?.headline || params.headline || t('screen.headline', { service: serviceTitle(snapshot.service) });
   if (headline.textContent !== title) headline.textContent = title;
   document.title = title;
   camera.setCamera(channel?.camera ?? { mode: 'auto' });
   legend.update(palette, heatMax, windowMinutes);
-  source.textContent = SCREEN.source(formatCount(windowMinutes));
+  writeSource();
 }
 
 function say(title: string, detail: string): void {
@@ -136,12 +158,12 @@ feed.on('connection', (state) => {
   linkNote.textContent = LINK_NOTES[state];
 });
 feed.on('refused', (error, _target, retrying) => {
-  const what = target && 'channel' in target ? SCREEN.channelOff(target.channel) : SCREEN.serviceOff(target?.service ?? '');
-  say(what, retrying ? `${WATCH_ERRORS[error.code]} ${RETRYING}` : WATCH_ERRORS[error.code]);
+  const what = target && 'channel' in target ? t('screen.channelOff', { name: target.channel }) : t('screen.serviceOff', { name: target?.service ?? '' });
+  say(what, retrying ? `${WATCH_ERRORS[error.code]} ${t('retrying')}` : WATCH_ERRORS[error.code]);
 });
 const heat = mountHeat(map, feed, { maxRatePerSecond: BROADCAST_SAFE_RATE });
 if (target) feed.watch(target);
-else say(SCREEN.noTarget, SCREEN.noTargetDetail);
+else say(t('screen.noTarget'), t('screen.noTargetDetail'));
 linkNote.hidden = true;
 legend.update(palette, heatMax, windowMinutes);
 new OnAir(byId('onair'), () => ({ snapshot: feed.snapshot(), dataTime: feed.dataTime(), timeZone: timeZone(), now: feed.serverNow() })).start();
@@ -151,7 +173,7 @@ whenMapReady(map, () => {
   (map.getSource(SOURCE_ID) as GeoJSONSource)
     .getData()
     .then((data) => {
-      if (data.type === 'FeatureCollection') camera.setCountryBounds(countryBounds(data));
+      if (data.type === 'FeatureCollection') camera.setCountryBounds(countryBounds(data), countryCentres(data));
     })
     .catch(() => undefined);
 });

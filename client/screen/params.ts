@@ -1,4 +1,5 @@
 import type { Theme } from '../../shared/protocol.ts';
+import { serviceName } from '../../shared/services.ts';
 import type { WatchTarget } from '../feed.ts';
 
 /** What an unattended page follows: a producer's named channel, or one service live. */
@@ -36,7 +37,7 @@ export function readScreenParams(search: string): ScreenParams {
   };
 }
 
-/** A service id as a name on air: "twitter" reads "Twitter" (ids are lower-case slugs). */
+/** A service id as a name on air: "twitter" reads "Twitter", "whatsapp" "WhatsApp". */
 export function serviceTitle(service: string): string {
-  return service.charAt(0).toUpperCase() + service.slice(1);
+  return serviceName(service);
 }
