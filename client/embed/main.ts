@@ -62,6 +62,8 @@ function padding(): MapPadding {
 }
 
 const map = createMap(document.getElementById('map')!, padding, { palette, interactive: false });
+// MapLibre labels its canvas "Map" in English; the page's own label replaces it.
+map.getCanvas().setAttribute('aria-label', t('main.mapLabel'));
 
 function describe(states: CountryStates): string {
   const [top] = hottest(states, 1);

@@ -150,6 +150,16 @@ export class IncidentList {
   }
 }
 
+/**
+ * A publisher's name stays as published (translate="no" tells translation tools and our RTL test
+ * so), isolated with its own direction inside the surrounding text.
+ */
+function proper<T extends HTMLElement>(el: T): T {
+  el.translate = false;
+  el.dir = 'auto';
+  return el;
+}
+
 /** The bundled scenarios' notes (shared/scenarios.ts) in the reader's language; any other note as stored. */
 function noteText(note: string): string {
   if (note.startsWith('Reconstructed from press reports')) return t('incidents.reconstructed');
@@ -174,9 +184,9 @@ function note(incident: Incident): HTMLElement {
         a.target = '_blank';
         a.rel = 'noopener noreferrer';
         a.textContent = new URL(source).hostname.replace(/^www\./, '');
-        p.append(a);
+        p.append(proper(a));
       } else {
-        p.append(source);
+        p.append(proper(Object.assign(document.createElement('span'), { textContent: source })));
       }
     });
   }

@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { ensureClientBuilt } from '../../server/client-build.ts';
+import { launchBrowser, waitForMap, type Browser } from '../helpers/browser.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+
+/** The peak of the bundled Twitter replay (28 December 2022). */
+const PEAK = 1672275180000;
+let browser: Browser;
+
+async function serverFor(): Promise<RunningServer> {
+  const server = await startServer({ frameMs: 250 }, { withClient: true, bundled: true });
+  onTestFinished(() => server.close());
+  return server;
+}
+
+async function pageFor(width: number, height: number): Promise<Page> {
+  const page = await browser.page(width, height);
+  onTestFinished(() => page.close());
+  return page;
+}
+
+beforeAll(async () => {
+  await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
+  browser = await launchBrowser();
+  mkdirSync('test-results', { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/**
+ * Latin words in visible text and in aria-label/title attributes, other than the names a page may
+ * keep in Latin script in Arabic: the brand, service names and codes (UTC, country codes).
+ */
+function latinWords(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const allowed = /^(outage-map|twitter|rogers|facebook|instagram|whatsapp|youtube|discord|downdetector|utc|gmt|[A-Z]{2}|shift|end|space|natural|earth|[a-z]?)$/i;
+    const found = new Set<string>();
+    const check = (text: string, where: string) => {
+      for (const word of text.match(/[A-Za-z][A-Za-z'-]*/g) ?? []) if (!allowed.test(word)) found.add(`${word} (${where})`);
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      // translate="no" marks proper names shown as published (a source's name).
+      if (!parent || parent.closest('script, style, [hidden], .maplibregl-ctrl-attrib, [translate="no"]')) continue;
+      const box = parent.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || getComputedStyle(parent).visibility === 'hidden') continue;
+      check(node.textContent ?? '', parent.className || parent.tagName);
+    }
+    for (const el of document.querySelectorAll('[aria-label], [title]')) {
+      if (el.closest('.maplibregl-ctrl-attrib')) continue;
+      check(`${el.getAttribute('aria-label') ?? ''} ${el.getAttribute('title') ?? ''}`, `${el.tagName}@attr`);
+    }
+    check(document.title, 'title');
+    return [...found];
+  });
+}
+
+describe('right-to-left pages in Arabic', () => {
+  it('sets lang and dir, leaves no English, and puts the top list at the inline start (the right)', async () => {
+    const server = await serverFor();
+    const page = await pageFor(1280, 800);
+    await page.goto(`${server.url}/?service=twitter&t=${PEAK}&playing=0&lang=ar`);
+    await waitForMap(page);
+    await page.waitForSelector('html[lang="ar"][dir="rtl"]');
+    // Rows in the top list and incidents in their list: the data has arrived and been written.
+    await page.waitForFunction(() => document.querySelectorAll('.top-row').length > 0 && document.querySelectorAll('.incident').length > 0, undefined, {
+      timeout: 15_000,
+    });
+    await page.waitForFunction(() => document.querySelector('.timeline .u-over') !== null, undefined, { timeout: 15_000 });
+    await page.screenshot({ path: 'test-results/e2e-rtl-map.png' });
+
+    expect(await latinWords(page)).toEqual([]);
+    const layout = await page.evaluate(() => {
+      const top = document.getElementById('top')!.getBoundingClientRect();
+      return { left: top.left, right: top.right, width: window.innerWidth };
+    });
+    // Mirrored: the panel hugs the right edge, not the left.
+    expect(layout.width - layout.right).toBeLessThan(layout.left);
+    // The first country of the list is named in Arabic script.
+    expect(await page.textContent('.top-row .top-name')).toMatch(/[\u0600-\u06FF]/);
+  });
+
+  it('runs the screen in Arabic with its legend labels inside the box', async () => {
+    const server = await serverFor();
+    const page = await pageFor(1920, 1080);
+    await page.goto(`${server.url}/screen?service=twitter&lang=ar`);
+    await waitForMap(page);
+    await page.waitForSelector('html[lang="ar"][dir="rtl"]');
+    await page.waitForFunction(() => (document.querySelector('.onair-label')?.textContent ?? '') !== '' && document.querySelectorAll('.legend-tick').length > 0, undefined, {
+      timeout: 15_000,
+    });
+    await page.screenshot({ path: 'test-results/e2e-rtl-screen.png' });
+
+    expect(await latinWords(page)).toEqual([]);
+    const spill = await page.evaluate(() => {
+      const box = document.querySelector('.legend')!.getBoundingClientRect();
+      return [...document.querySelectorAll('.legend-tick')]
+        .map((el) => el.getBoundingClientRect())
+        .filter((r) => r.left < box.left - 1 || r.right > box.right + 1).length;
+    });
+    expect(spill).toBe(0);
+  });
+});
