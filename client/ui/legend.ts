@@ -56,5 +56,13 @@ export class Legend {
         return el;
       }),
     );
+    // The ramp leaves room at its end for half the last label ("10K+", "10 ألف+"), measured,
+    // so a locale's longer compact form stays inside the box instead of spilling out of it.
+    const last = this.ticks.lastElementChild as HTMLElement | null;
+    const ramp = this.bar.parentElement!;
+    ramp.style.paddingInlineEnd = '';
+    const half = last ? last.offsetWidth / 2 : 0;
+    const base = parseFloat(getComputedStyle(ramp).paddingInlineEnd) || 0;
+    if (half > base) ramp.style.paddingInlineEnd = `${Math.ceil(half) + 2}px`;
   }
 }
