@@ -3,7 +3,8 @@ import type { CountryStates, ServiceInfo } from '../shared/protocol.ts';
 import { MINUTE_MS } from '../shared/time.ts';
 import { PlayheadFeed } from './feed.ts';
 import { countryName, formatCount } from './format.ts';
-import { t } from './i18n/index.ts';
+import { applyLocale, t } from './i18n/index.ts';
+import { onZoneChange } from './display-zone.ts';
 import { bindHover } from './map/hover.ts';
 import { panelPadding, visibleBoxes } from './map/framing.ts';
 import { createMap, type MapPadding } from './map/map.ts';
@@ -27,6 +28,9 @@ import { Timeline } from './ui/timeline.ts';
 import { Tooltip } from './ui/tooltip.ts';
 import { TopList } from './ui/top-list.ts';
 import { readViewState, UrlWriter } from './url-state.ts';
+
+// lang and dir on <html> and the static text in the reader's language, before anything is drawn.
+applyLocale();
 
 const SERVICES_RETRY_MS = 5_000;
 const INCIDENTS_REFRESH_MS = 60_000;
@@ -88,7 +92,7 @@ feed.on('snapshot', (snapshot, states) => {
   status.clock(snapshot.clock);
   status.mode(snapshot.mode);
   legend.update(DARK_PALETTE, heatMax, windowMinutes);
-  source.textContent = MAIN.source(snapshot.mode === 'replay', formatCount(windowMinutes));
+  source.textContent = MAIN.source(snapshot.mode === 'replay', windowMinutes);
   playback.confirm(snapshot);
   render(states);
 });
@@ -225,6 +229,8 @@ if (requested.service) {
 }
 void loadServices();
 new DataClock(byId('clock'), () => playback.dataTime()).start();
+// The chart's axis reads the clock's zone: one zone on the page at a time.
+onZoneChange(() => timeline.redraw());
 legend.update(DARK_PALETTE, heatMax, windowMinutes);
 // Created once the chrome is built, so the first fit already knows how much the dock covers.
 // The view lives in the hash (`#zoom/lat/lng`) beside the moment in the query: one link, both.

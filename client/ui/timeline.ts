@@ -137,7 +137,7 @@ export class Timeline {
     let x = chart.valToPos(t, 'x');
     // Live runs up to a minute past the range fetched a moment ago (then it is refetched): pin it
     // to the right edge meanwhile rather than letting it vanish.
-    if (this.view && t > this.view.to && t - this.view.to < 2 * 60_000) x = width;
+    if (this.view && t > this.view.to && t - this.view.to < 2 * 60_000) x = chart.valToPos(this.view.to, 'x');
     const inside = x >= 0 && x <= width;
     this.playhead.hidden = !inside;
     if (inside) this.playhead.style.transform = `translateX(${x.toFixed(1)}px)`;
@@ -157,6 +157,11 @@ export class Timeline {
       ['aria-valuetext', t('a11y.sliderValue', { time: formatUtcDateTime(at), reports: formatCount(total) })],
     ];
     for (const [name, value] of attrs) if (this.plot.getAttribute(name) !== value) this.plot.setAttribute(name, value);
+  }
+
+  /** Redraws the axis, e.g. in another display zone (the header clock's switch). */
+  redraw(): void {
+    if (this.chart) this.build();
   }
 
   resetZoom(): void {
@@ -292,7 +297,7 @@ export class Timeline {
   }
 
   private unit(): string {
-    return TIMELINE_TEXT.unit(formatCount(this.data?.windowMinutes ?? 0));
+    return TIMELINE_TEXT.unit(this.data?.windowMinutes ?? 0);
   }
 
   /**
