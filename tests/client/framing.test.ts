@@ -24,6 +24,21 @@ describe('map padding from panels', () => {
     expect(p).toEqual({ top: 98, left: 0, right: 0, bottom: 0 });
   });
 
+  it('clears a wide headline over a tall list from the top, so a wide frame keeps its width (the screen at 1080p)', () => {
+    const p = panelPadding(
+      [
+        { left: 96, top: 54, right: 991, bottom: 198 },
+        { left: 96, top: 222, right: 809, bottom: 610 },
+        { left: 96, top: 925, right: 1240, bottom: 1025 },
+        { left: 1265, top: 842, right: 1824, bottom: 1025 },
+      ],
+      1920,
+      1080,
+      20,
+    );
+    expect(p).toEqual({ top: 218, left: 829, right: 0, bottom: 258 });
+  });
+
   it('ignores a panel already outside the visible area and keeps at least 30% of the map', () => {
     const p = panelPadding(
       [
