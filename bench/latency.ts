@@ -249,7 +249,9 @@ async function startServerProcess(app: string, services: string[], frameMs: numb
   delete env.CONTROL_TOKEN;
   if (frameMs === undefined) delete env.FRAME_MS; // the app's default (1000 ms before the rewrite)
   else env.FRAME_MS = String(frameMs);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF=DIR writes the server's CPU profile there (node refuses --cpu-prof in NODE_OPTIONS).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/index.ts'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => process.stderr.write(`  [server] ${d}`));
   child.stderr!.on('data', (d: Buffer) => process.stderr.write(`  [server] ${d}`));
   let exited: number | null | undefined;

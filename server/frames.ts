@@ -3,7 +3,7 @@ import { frameOfSeries, frameSpan, LEVEL_LOOKBACK_MINUTES } from '../shared/fram
 import type { CountryStates } from '../shared/protocol.ts';
 import { minuteOf } from '../shared/time.ts';
 import { MinuteCache } from './playheads/minute-cache.ts';
-import { SLOT_MINUTES, SLOTS_PER_WEEK, type Commit, type HistoryStore } from './store/store.ts';
+import { commitSpan, SLOT_MINUTES, SLOTS_PER_WEEK, type Commit, type HistoryStore } from './store/store.ts';
 
 export interface FrameSettings {
   windowMinutes: number;
@@ -168,15 +168,10 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
 
   private onCommit(commit: Commit): void {
     const moved = this.minutes.apply(commit);
-    let from = Infinity;
-    let to = -Infinity;
-    for (const row of commit.rows) {
-      from = Math.min(from, row.minute);
-      to = Math.max(to, row.minute);
-    }
+    const { from, to } = commitSpan(commit);
     this.invalidateBaselines(commit.service, from);
-    if (moved === 'all') this.changed(commit.service, -Infinity, Infinity, false);
     // Announced even when no cached minute moved: a room may be about to read these minutes.
+    if (moved === 'all') this.changed(commit.service, -Infinity, Infinity, false);
     else this.changed(commit.service, from, to, false);
   }
 

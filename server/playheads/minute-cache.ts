@@ -6,10 +6,20 @@ interface Minute {
   counts: Map<string, number>;
 }
 
+/** The series last handed out for a key, patched in place when only a few minutes changed. */
+interface Series {
+  from: number;
+  to: number;
+  byCountry: Map<string, Float64Array>;
+  /** Minutes changed since it was built. */
+  dirty: Set<number>;
+}
+
 interface Key {
   minutes: Map<number, Minute>;
-  /** Highest revision whose commit this cache has seen (announced or polled); -1 before any. */
+  /** Highest revision whose commit this cache has seen (announced or read); -1 before any. */
   seen: number;
+  series: Series | undefined;
 }
 
 /** Minutes kept over all keys; old ones go first. A 45-minute frame span of 250 countries is 11k counts. */
@@ -32,32 +42,27 @@ export class MinuteCache {
 
   constructor(private readonly store: HistoryStore) {}
 
-  /**
-   * Applies a commit of this process. Returns the minutes it changed, or 'all' when the key's
-   * minutes were dropped (a gap), or undefined when nothing cached moved.
-   */
-  apply(commit: Commit): { from: number; to: number } | 'all' | undefined {
+  /** Applies a commit of this process. Returns 'all' when the key's minutes were dropped (a gap). */
+  apply(commit: Commit): 'all' | undefined {
     const key = this.keys.get(commit.service);
-    if (!key) return undefined;
-    if (commit.rev <= key.seen) return undefined;
+    if (!key || commit.rev <= key.seen) return undefined;
     if (key.seen >= 0 && commit.rev > key.seen + 1) {
       this.drop(commit.service);
       return 'all';
     }
     key.seen = commit.rev;
-    let from = Infinity;
-    let to = -Infinity;
-    for (const row of commit.rows) {
-      from = Math.min(from, row.minute);
-      to = Math.max(to, row.minute);
-      const minute = key.minutes.get(row.minute);
-      if (!minute || minute.rev >= commit.rev) continue;
-      const before = minute.counts.get(row.country) ?? 0;
-      const after = commit.mode === 'add' ? before + row.count : row.count;
-      if (after > 0) minute.counts.set(row.country, after);
-      else minute.counts.delete(row.country);
+    for (const { mode, rows } of commit.writes) {
+      for (const row of rows) {
+        const minute = key.minutes.get(row.minute);
+        if (!minute || minute.rev >= commit.rev) continue;
+        const before = minute.counts.get(row.country) ?? 0;
+        const after = mode === 'add' ? before + row.count : row.count;
+        if (after > 0) minute.counts.set(row.country, after);
+        else minute.counts.delete(row.country);
+        key.series?.dirty.add(row.minute);
+      }
     }
-    return from <= to ? { from, to } : undefined;
+    return undefined;
   }
 
   /** Drops every key the store has moved past (a commit by another process). Returns those keys. */
@@ -72,37 +77,58 @@ export class MinuteCache {
     return stale;
   }
 
-  /** Per country, the counts of `key`'s minutes `from..to`, reading only the minutes not held. */
-  async series(name: string, from: number, to: number): Promise<Map<string, Float64Array>> {
+  /**
+   * Per country, the counts of `key`'s minutes `from..to` (index 0 is `from`), reading only the
+   * minutes not held. The same span asked again (a live window between two minute boundaries)
+   * is patched where commits changed it rather than rebuilt. The map is the cache's own: read it
+   * before the next await, never change it.
+   */
+  async series(name: string, from: number, to: number): Promise<ReadonlyMap<string, Float64Array>> {
     const key = await this.hold(name, from, to);
-    const series = new Map<string, Float64Array>();
-    for (let m = from; m <= to; m++) {
-      const minute = key.minutes.get(m);
-      if (!minute) continue;
-      this.touch(name, m);
-      for (const [country, count] of minute.counts) {
-        let s = series.get(country);
-        if (!s) series.set(country, (s = new Float64Array(to - from + 1)));
-        s[m - from] = count;
-      }
+    const held = key.series;
+    if (held && held.from === from && held.to === to) {
+      for (const m of held.dirty) this.fillColumn(key, held, m);
+      held.dirty.clear();
+      return held.byCountry;
     }
-    return series;
+    // A new span (a minute boundary, a seek): built whole, and its minutes marked recently used.
+    const series: Series = { from, to, byCountry: new Map(), dirty: new Set() };
+    for (let m = from; m <= to; m++) {
+      this.fillColumn(key, series, m);
+      this.touch(name, m);
+    }
+    key.series = series;
+    return series.byCountry;
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+
+  /** Writes minute `m`'s counts into the series (zeroing countries that have none there). */
+  private fillColumn(key: Key, series: Series, m: number): void {
+    if (m < series.from || m > series.to) return;
+    const i = m - series.from;
+    for (const s of series.byCountry.values()) s[i] = 0;
+    const counts = key.minutes.get(m)?.counts;
+    if (!counts) return;
+    for (const [country, count] of counts) {
+      let s = series.byCountry.get(country);
+      if (!s) series.byCountry.set(country, (s = new Float64Array(series.to - series.from + 1)));
+      s[i] = count;
+    }
   }
 
   /** Makes sure every minute of `[from, to]` is held, reading the missing span once. */
   private async hold(name: string, from: number, to: number): Promise<Key> {
     let key = this.keys.get(name);
-    if (!key) this.keys.set(name, (key = { minutes: new Map(), seen: -1 }));
+    if (!key) this.keys.set(name, (key = { minutes: new Map(), seen: -1, series: undefined }));
     let first = from;
     while (first <= to && key.minutes.has(first)) first++;
     let last = to;
     while (last >= first && key.minutes.has(last)) last--;
     if (first <= last) await this.load(name, key, first, last);
     return key;
-  }
-
-  get size(): number {
-    return this.lru.size;
   }
 
   private async load(name: string, key: Key, from: number, to: number): Promise<void> {
@@ -118,6 +144,7 @@ export class MinuteCache {
         const held = key.minutes.get(m);
         if (held && held.rev >= rev) continue;
         key.minutes.set(m, { rev, counts });
+        key.series?.dirty.add(m);
         this.touch(name, m);
       }
       this.evict();
@@ -135,7 +162,9 @@ export class MinuteCache {
     while (this.lru.size > MAX_MINUTES) {
       const [id, [name, minute]] = this.lru.entries().next().value!;
       this.lru.delete(id);
-      this.keys.get(name)?.minutes.delete(minute);
+      const key = this.keys.get(name);
+      key?.minutes.delete(minute);
+      key?.series?.dirty.add(minute);
     }
   }
 

@@ -68,6 +68,8 @@ export class SqliteStore implements HistoryStore, ChannelStore {
   private readonly statements;
   private drained: (() => void) | undefined;
   private readonly commitListeners = new Set<(commit: Commit) => void>();
+  /** Each service's revision after this process's last commit that touched it. */
+  private readonly announced = new Map<string, number>();
   /** The last revisions read, and the data_version they were read at (see revisions()). */
   private revisionCache: { dataVersion: number; revisions: Map<string, number> } | undefined;
 
@@ -178,14 +180,15 @@ export class SqliteStore implements HistoryStore, ChannelStore {
   }
 
   private announce(jobs: WriteJob[], revisions: WriteResult['revisions']): void {
+    for (const [service, rev] of revisions) this.announced.set(service, rev);
     if (this.commitListeners.size === 0) return;
     for (const [service, rev] of revisions) {
-      for (const mode of ['add', 'put'] as const) {
-        const rows = jobs.flatMap((j) => (j.mode === mode ? j.rows.filter((r) => r.service === service) : []));
-        if (rows.length === 0) continue;
-        const commit: Commit = { service, rev, mode, rows };
-        for (const listener of this.commitListeners) listener(commit);
-      }
+      const writes = jobs.flatMap((j) => {
+        const rows = j.rows.filter((r) => r.service === service);
+        return rows.length > 0 ? [{ mode: j.mode, rows }] : [];
+      });
+      const commit: Commit = { service, rev, writes };
+      for (const listener of this.commitListeners) listener(commit);
     }
   }
 
@@ -211,7 +214,16 @@ export class SqliteStore implements HistoryStore, ChannelStore {
       const rows = this.statements.revisions.all() as Array<{ name: string; rev: number }>;
       this.revisionCache = { dataVersion, revisions: new Map(rows.map((r) => [r.name, r.rev])) };
     }
-    return new Map(this.revisionCache.revisions);
+    const revisions = new Map(this.revisionCache.revisions);
+    // A commit of ours whose answer is still on its way from the writer is not another process's
+    // change: report the revision last announced, so caches wait for the announcement.
+    for (const { job } of this.pending.values()) {
+      for (const row of job.rows) {
+        const announced = this.announced.get(row.service);
+        if (announced !== undefined && (revisions.get(row.service) ?? 0) > announced) revisions.set(row.service, announced);
+      }
+    }
+    return revisions;
   }
 
   private readSnapshot<T>(read: () => T): T {

@@ -23,13 +23,25 @@ export interface RowsAt {
   rev: number;
 }
 
-/** What one commit wrote for one service, and the service's revision after it. */
+/** What one commit wrote for one service, in order, and the service's revision after it. */
 export interface Commit {
   service: string;
   rev: number;
   /** `add` rows were added to what was stored; `put` rows replaced it. */
-  mode: 'add' | 'put';
-  rows: readonly MinuteCount[];
+  writes: ReadonlyArray<{ mode: 'add' | 'put'; rows: readonly MinuteCount[] }>;
+}
+
+/** The first and last minute a commit wrote. */
+export function commitSpan(commit: Commit): { from: number; to: number } {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const write of commit.writes) {
+    for (const row of write.rows) {
+      if (row.minute < from) from = row.minute;
+      if (row.minute > to) to = row.minute;
+    }
+  }
+  return { from, to };
 }
 
 /** A named batch of history loaded once (a bundled replay, an imported file). */
