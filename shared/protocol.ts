@@ -98,6 +98,8 @@ export interface ChannelState {
   headline: string;
   /** IANA zone of the newsroom, shown beside UTC. */
   timeZone: string;
+  /** BCP 47 tag ("ar", "fr", "en-GB") the channel's screens speak; absent: each screen's own choice. */
+  locale?: string;
   /** Bumped by every change, so a screen can tell a new state from a repeat. */
   version: number;
 }
@@ -115,6 +117,8 @@ export interface ChannelUpdate {
   theme?: Theme;
   headline?: string;
   timeZone?: string;
+  /** A BCP 47 tag of a language in shared/locale.ts `LANGUAGES`; null clears it (each screen's own choice). */
+  locale?: string | null;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isCountryCode } from './countries.ts';
+import { LANGUAGES, supportedLocale } from './locale.ts';
 import { MODES, PROBLEMS, PROTOCOL_VERSION, THEMES } from './protocol.ts';
 import { serviceOfKey } from './simulation.ts';
 import { isTimeZone } from './time.ts';
@@ -146,6 +147,17 @@ export const channelUpdate = z.strictObject(
     theme: z.enum(THEMES, { error: `must be one of ${THEMES.join(', ')}` }).optional(),
     headline: z.string({ error: 'must be a string' }).trim().max(120, 'must be at most 120 characters').optional(),
     timeZone: z.string({ error: 'must be an IANA zone' }).refine(isTimeZone, { error: (i) => `"${String(i.input)}" is not an IANA time zone such as Europe/London` }).optional(),
+    // Stored canonical ("en-gb" → "en-GB"); null clears it, so each screen goes back to its own choice.
+    locale: z
+      .string({ error: 'must be a language tag such as "ar", "fr" or "en-GB", or null' })
+      .max(35, 'must be at most 35 characters')
+      .transform((tag, ctx) => {
+        const found = supportedLocale(tag);
+        if (!found) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(tag)} is not a supported language tag: ${LANGUAGES.join(', ')}, with a region if wanted (e.g. "en-GB")` });
+        return found?.tag ?? tag;
+      })
+      .nullable()
+      .optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'body must be a JSON object of the fields to change') },
 );

@@ -4,8 +4,9 @@
  * `tag` keeps the region (`en-GB` has a 24-hour clock, `en-US` a 12-hour one) for Intl;
  * `language` picks the catalogue. No other module reads `navigator.language`.
  */
-export const LANGUAGES = ['en', 'ar', 'fr'] as const;
-export type Language = (typeof LANGUAGES)[number];
+import { supportedLocale, type Language } from '../../shared/locale.ts';
+
+export { LANGUAGES, type Language } from '../../shared/locale.ts';
 
 export interface Locale {
   /** BCP 47 tag for Intl, e.g. "ar", "fr-CA", "en-GB". */
@@ -18,16 +19,8 @@ const RTL = new Set<string>(['ar']);
 
 /** The supported locale a tag asks for ("ar-EG" → ar), or undefined. */
 export function matchLocale(tag: string | null | undefined): Locale | undefined {
-  if (!tag) return undefined;
-  let canonical: string;
-  try {
-    canonical = Intl.getCanonicalLocales(tag.trim())[0] ?? '';
-  } catch {
-    return undefined;
-  }
-  const language = canonical.split('-')[0]!.toLowerCase();
-  if (!(LANGUAGES as readonly string[]).includes(language)) return undefined;
-  return { tag: canonical, language: language as Language, dir: RTL.has(language) ? 'rtl' : 'ltr' };
+  const found = supportedLocale(tag);
+  return found && { ...found, dir: RTL.has(found.language) ? 'rtl' : 'ltr' };
 }
 
 /** First supported of: the `lang` query parameter, `setting`, each of the browser's languages. */

@@ -104,6 +104,8 @@ export class Channels {
     if (change.theme !== undefined) next.theme = change.theme;
     if (change.headline !== undefined) next.headline = change.headline;
     if (change.timeZone !== undefined) next.timeZone = change.timeZone;
+    if (change.locale === null) delete next.locale;
+    else if (change.locale !== undefined) next.locale = change.locale;
     if (change.peak !== undefined) {
       const service = change.service ?? before.service;
       const incident = (await this.deps.incidents.find(service)).find((i) => i.id === change.peak);

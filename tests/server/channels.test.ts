@@ -61,6 +61,30 @@ describe('named channels', () => {
     expect((await put(server, 'wall', { peak: 'no-such-incident' })).status).toBe(404);
   });
 
+  it('stores the language of its screens, canonical, clears it with null, and refuses one without a catalogue', async () => {
+    const server = await start();
+    const set = await put(server, 'wall', { locale: 'ar' });
+    expect(set.status).toBe(200);
+    expect(set.body.data.locale).toBe('ar');
+    const listed = (await (await fetch(`${server.url}/api/channels`)).json()).data as ChannelState[];
+    expect(listed.find((c) => c.name === 'wall')?.locale).toBe('ar');
+    // Another change leaves it alone; a region is kept in canonical case.
+    expect((await put(server, 'wall', { theme: 'light' })).body.data.locale).toBe('ar');
+    expect((await put(server, 'wall', { locale: 'en-gb' })).body.data.locale).toBe('en-GB');
+
+    for (const bad of ['de', 'not a tag', 42]) {
+      const refused = await put(server, 'wall', { locale: bad });
+      expect(refused.status).toBe(400);
+      expect(refused.body.code).toBe('invalid-request');
+      expect(refused.body.error).toMatch(/^invalid channel: locale: /);
+    }
+    expect((await put(server, 'wall', { locale: 'de' })).body.error).toMatch(/"de" is not a supported language tag: en, ar, fr/);
+    expect((await (await fetch(`${server.url}/api/channels`)).json()).data[0].locale).toBe('en-GB');
+
+    const cleared = await put(server, 'wall', { locale: null });
+    expect(cleared.body.data).not.toHaveProperty('locale');
+  });
+
   it('puts every screen of a channel on the same frame and data time when the producer seeks', async () => {
     const server = await start();
     const created = await put(server, 'wall', { service: 'twitter', headline: 'Twitter is down', timeZone: 'America/New_York' });
