@@ -18,6 +18,7 @@ import { TrendTracker } from './trend.ts';
 import { Announcer } from './ui/announcer.ts';
 import { DataClock } from './ui/data-clock.ts';
 import { DataTable } from './ui/data-table.ts';
+import { FirstLook } from './ui/first-look.ts';
 import { IncidentList, span } from './ui/incidents.ts';
 import { bindKeys } from './ui/keys.ts';
 import { Legend } from './ui/legend.ts';
@@ -111,6 +112,8 @@ feed.on('refused', (error) => {
 });
 
 const playback = new Playback(feed, new UrlWriter());
+// A quiet live map says so and offers the latest outage as a one-click replay.
+const firstLook = new FirstLook(byId('top'), (state) => playback.open(state));
 
 const tooltip = new Tooltip(byId('tooltip'), {
   states: () => feed.states(),
@@ -122,6 +125,7 @@ function render(states: CountryStates): void {
   const input = { states, heatMax, windowMinutes, trend: (code: string, count: number) => trends.trend(code, count) };
   topList.update(input);
   dataTable.update(input);
+  firstLook.update({ service: playback.service(), mode: feed.snapshot()?.mode ?? 'live', states, windowMinutes });
   tooltip.refresh();
 }
 

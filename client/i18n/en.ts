@@ -211,7 +211,7 @@ export const en = {
   story: {
     quiet: { one: 'All quiet: no reports for {{service}} in the last minute.', other: 'All quiet: no reports for {{service}} in the last {{n}} minutes.' },
     offer: 'Replay the most recent outage',
-    offerWhat: '{{service}}, {{date}}: {{count}} reports at the peak',
+    offerWhat: '{{service}}, {{date}}: {{peak}} reports at the peak',
     reconstruction: '{{note}}. Sources: {{sources}}',
     simulated: 'Simulated data, not real reports',
     outlines: 'Outline: dashed elevated, solid outage',
@@ -221,7 +221,7 @@ export const en = {
   story: {
     quiet: { one: 'All quiet: no reports for {{service}} in the last minute.', other: 'All quiet: no reports for {{service}} in the last {{n}} minutes.' },
     offer: 'Replay the most recent outage',
-    offerWhat: '{{service}}, {{date}}: {{count}} reports at the peak',
+    offerWhat: '{{service}}, {{date}}: {{peak}} reports at the peak',
     reconstruction: '{{note}}. Sources: {{sources}}',
     simulated: 'Simulated data, not real reports',
     outlines: 'Outline: dashed elevated, solid outage',

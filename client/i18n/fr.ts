@@ -233,7 +233,7 @@ export const fr: Messages = {
   story: {
     quiet: { one: 'Tout est calme : aucun signalement pour {{service}} dans la dernière minute.', many: 'Tout est calme : aucun signalement pour {{service}} dans les {{n}} dernières minutes.', other: 'Tout est calme : aucun signalement pour {{service}} dans les {{n}} dernières minutes.' },
     offer: 'Revoir la dernière panne',
-    offerWhat: '{{service}}, {{date}} : {{count}} signalements au pic',
+    offerWhat: '{{service}}, {{date}} : {{peak}} signalements au pic',
     reconstruction: '{{note}}. Sources : {{sources}}',
     simulated: 'Données simulées, pas de vrais signalements',
     outlines: 'Contour : pointillé en hausse, plein en panne',

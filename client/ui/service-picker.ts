@@ -1,4 +1,6 @@
 import type { ServiceInfo } from '../../shared/protocol.ts';
+import { serviceName } from '../../shared/services.ts';
+import { t } from '../i18n/index.ts';
 
 /** Reads `GET /api/services` (`{ok, data}` envelope). */
 export async function fetchServices(): Promise<ServiceInfo[]> {
@@ -37,7 +39,8 @@ export class ServicePicker {
     const options = ids.map((id) => {
       const option = document.createElement('option');
       option.value = id;
-      option.textContent = id;
+      // People know brands, not slugs: "WhatsApp", not "whatsapp"; a kept run says it is simulated.
+      option.textContent = id.includes('~') ? `${serviceName(id)} · ${t('simulated.label')}` : serviceName(id);
       return option;
     });
     this.element.replaceChildren(...options);
