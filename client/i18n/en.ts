@@ -217,14 +217,4 @@ export const en = {
     outlines: 'Outline: dashed elevated, solid outage',
     circles: 'Circle area: reports',
   },
-  /** What the map says when nothing is happening, and what its colours and outlines mean. */
-  story: {
-    quiet: { one: 'All quiet: no reports for {{service}} in the last minute.', other: 'All quiet: no reports for {{service}} in the last {{n}} minutes.' },
-    offer: 'Replay the most recent outage',
-    offerWhat: '{{service}}, {{date}}: {{peak}} reports at the peak',
-    reconstruction: '{{note}}. Sources: {{sources}}',
-    simulated: 'Simulated data, not real reports',
-    outlines: 'Outline: dashed elevated, solid outage',
-    circles: 'Circle area: reports',
-  },
 };
