@@ -11,7 +11,7 @@ import type { MinuteRow } from '../shared/frame.ts';
 import { COUNTRY_CODES } from '../shared/countries.ts';
 import { minuteOf } from '../shared/time.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';
-import type { ChannelStore, Dataset, HistoryStore, MinuteCount, RowsAt, SlotRow } from '../server/store/store.ts';
+import type { ChannelStore, Dataset, HistoryStore, IdempotentResult, MinuteCount, RowsAt, SlotRow, StorageHealth } from '../server/store/store.ts';
 import type { ChannelState } from '../shared/protocol.ts';
 import { connectClient, startServer, tempDataDir, watch } from '../tests/helpers/server.ts';
 
@@ -19,6 +19,8 @@ import { connectClient, startServer, tempDataDir, watch } from '../tests/helpers
 class NoStore implements HistoryStore, ChannelStore {
   async add(_rows: readonly MinuteCount[]): Promise<void> {}
   async put(_rows: readonly MinuteCount[]): Promise<void> {}
+  async addOnce(rows: readonly MinuteCount[]): Promise<IdempotentResult> { return { replayed: false, rows: rows.length }; }
+  async health(): Promise<StorageHealth> { return { writable: true }; }
   async rows(): Promise<MinuteRow[]> { return []; }
   async slots(): Promise<SlotRow[]> { return []; }
   async slotRange(): Promise<SlotRow[]> { return []; }

@@ -20,6 +20,8 @@ import { attachSockets } from './sockets.ts';
 import { staticClient } from './static.ts';
 import type { ChannelStore, HistoryStore } from './store/store.ts';
 import { historyRoutes } from './history.ts';
+import { requestContext } from './request-context.ts';
+import { securityHeaders, socketOriginAllowed } from './security.ts';
 
 export interface AppDeps {
   config: Config;
@@ -42,7 +44,11 @@ export interface Application {
   frames: FrameSource;
   /** Loads the stored channels, starts the frame loops and housekeeping (listening is the caller's). */
   start(): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Stops accepting, disconnects the sockets, lets requests in flight finish for up to `graceMs`,
+   * then cuts every connection left. The store is the caller's to close (it commits pending writes).
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 const HOUSEKEEPING_MS = 60_000;
@@ -55,12 +61,23 @@ export function createApplication(deps: AppDeps): Application {
   const frames = new FrameSource(store, config);
   const metrics = createMetrics(deps.processMetrics ?? false);
   const clocks = new Clocks(now);
-  const dedupe = new Dedupe(config.dedupeMinutes * 60_000, config.reportsPerAddress);
+  const dedupe = new Dedupe({
+    dedupeMs: config.dedupeMinutes * 60_000,
+    perNetwork: config.reportsPerNetwork,
+    networkCap: config.reportsCountedPerNetwork,
+    capWindowMs: config.windowMinutes * 60_000,
+  });
 
   const app = express();
-  const httpServer = createServer(app);
+  // A client may not hold a request open for ever: a half-sent body or slow headers end in 408.
+  const httpServer = createServer({ requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(config.requestTimeoutMs, 10_000) }, app);
   // perMessageDeflate off: Socket.IO then encodes a room broadcast once and sends the same bytes to all.
-  const io: IoServer = new Server(httpServer, { perMessageDeflate: false, serveClient: false });
+  const io: IoServer = new Server(httpServer, {
+    perMessageDeflate: false,
+    serveClient: false,
+    // Browsers send Origin: only our own pages and the configured embedders may open a socket.
+    allowRequest: (req, callback) => callback(null, socketOriginAllowed(req.headers.origin, req.headers.host, config)),
+  });
   const engine = new PlayheadEngine({ io, store, frames, clocks, config, metrics, logger, now });
   const incidents = new IncidentFinder(store, frames, clocks, config);
   const channels = new Channels({ engine, store, incidents, clocks, config, metrics, logger, now });
@@ -69,9 +86,17 @@ export function createApplication(deps: AppDeps): Application {
 
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.trustProxy));
+  app.use(requestContext(logger, metrics));
+  let closing = false;
+  // While shutting down, a keep-alive client gets its answer and then loses the connection.
+  app.use((_req, res, next) => {
+    if (closing) res.set('connection', 'close');
+    next();
+  });
+  app.use(securityHeaders(config));
   app.use(compression());
   app.use(apiRoutes({ config, store, clocks, engine, services, metrics, startedAt: now() }));
-  app.use(historyRoutes({ config, store, frames, incidents, clocks }));
+  app.use(historyRoutes({ config, store, frames, incidents, clocks, services }));
   app.use(channelRoutes(config, channels));
   app.use(ingestRoutes({ config, store, dedupe, metrics, now }));
   app.use('/api', notFound());
@@ -94,15 +119,25 @@ export function createApplication(deps: AppDeps): Application {
       housekeeping ??= setInterval(() => dedupe.sweep(now()), HOUSEKEEPING_MS);
       housekeeping.unref();
     },
-    async close() {
+    async close(graceMs = 0) {
+      // Stop accepting; idle keep-alive connections go now, busy ones are told to close after
+      // their response (see below) and cut when the grace ends, whatever the client does.
+      closing = true;
+      const drained = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
       engine.stop();
       await channels.stop();
       frames.close();
       clearInterval(housekeeping);
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve());
-      });
+      // Disconnects every socket by closing its transport: clients see "transport close" and
+      // reconnect by themselves (to this server once restarted, or to another node). Not awaited:
+      // its callback is the HTTP server's close, which waits for the last connection.
+      io.close();
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+      if (graceMs > 0) await Promise.race([drained, sleep(graceMs)]);
       httpServer.closeAllConnections();
+      // Connections cut now close within a tick; a WebSocket's closing handshake may take longer.
+      await Promise.race([drained, sleep(1_000)]);
     },
   };
 }

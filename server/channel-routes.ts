@@ -1,18 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { channelName, channelUpdate } from '../shared/schemas.ts';
 import type { Channels } from './playheads/channels.ts';
+import { sameSecret } from './auth.ts';
 import type { Config } from './config.ts';
-import { HttpError, parseOr400 } from './errors.ts';
+import { HttpError, noQuery, parseOr400 } from './errors.ts';
 
 export const CONTROL_COOKIE = 'om_control';
-
-function same(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** The control token a request carries: `Authorization: Bearer`, or the control page's cookie. */
 export function controlTokenOf(req: Request): string | undefined {
@@ -22,7 +16,7 @@ export function controlTokenOf(req: Request): string | undefined {
 
 /** Whether `given` is the control token (never true while none is set). */
 export function isControlToken(given: string | undefined, token: string | undefined): boolean {
-  return token !== undefined && given !== undefined && same(given, token);
+  return token !== undefined && given !== undefined && sameSecret(given, token);
 }
 
 export function isProducer(req: Request, token: string | undefined): boolean {
@@ -44,25 +38,25 @@ export function channelRoutes(config: Config, channels: Channels): Router {
   const router = Router();
   const producer = requireControl(config.controlToken);
 
-  router.get('/api/channels', (_req, res) => {
+  router.get('/api/channels', noQuery, (_req, res) => {
     res.json({ ok: true, data: channels.list() });
   });
 
-  router.get('/api/channels/:name', (req, res) => {
+  router.get('/api/channels/:name', noQuery, (req, res) => {
     const name = parseOr400(channelName, req.params.name, 'path: name');
     const state = channels.get(name);
     if (!state) throw new HttpError(404, `no channel "${name}"`);
     res.json({ ok: true, data: state });
   });
 
-  router.put('/api/channels/:name', producer, express.json({ limit: '8kb' }), async (req, res) => {
+  router.put('/api/channels/:name', noQuery, producer, express.json({ limit: '8kb' }), async (req, res) => {
     const name = parseOr400(channelName, req.params.name, 'path: name');
     if (req.body === undefined) throw new HttpError(415, 'content-type: expected application/json');
     const change = parseOr400(channelUpdate, req.body, 'channel');
     res.json({ ok: true, data: await channels.update(name, change) });
   });
 
-  router.delete('/api/channels/:name', producer, async (req, res) => {
+  router.delete('/api/channels/:name', noQuery, producer, async (req, res) => {
     const name = parseOr400(channelName, req.params.name, 'path: name');
     if (!(await channels.remove(name))) throw new HttpError(404, `no channel "${name}"`);
     res.json({ ok: true, data: { removed: name } });

@@ -32,12 +32,22 @@ const schema = z.object({
   services: z
     .string()
     .default(DEFAULT_SERVICES.join(','))
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(serviceId).min(1, 'must list at least one service')),
   countryHeader: z.string().trim().toLowerCase().optional(),
   trustProxy: z.string().default('false'),
   dedupeMinutes: int(1, 24 * 60).optional(),
-  reportsPerAddress: int(1, 1_000_000).default(50),
+  reportsPerNetwork: int(1, 1_000_000).default(50),
+  reportsCountedPerNetwork: int(1, 1_000_000).default(3),
+  ingestMaxBytes: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  ingestMaxRows: int(1, 1_000_000).default(10_000),
+  shutdownMs: int(100, 600_000).default(10_000),
+  requestTimeoutMs: int(1_000, 3_600_000).default(30_000),
+  socketOrigins: z
+    .string()
+    .default('')
+    .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be origins such as https://news.example' }).transform((u) => new URL(u).origin))),
   baselineFloor: z.coerce.number().positive().default(DEFAULT_BASELINE_FLOOR),
   heatMax: int(10, 100_000_000).default(DEFAULT_HEAT_MAX),
   baselineWeeks: int(1, 52).default(6),
@@ -61,7 +71,13 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   countryHeader: 'COUNTRY_HEADER',
   trustProxy: 'TRUST_PROXY',
   dedupeMinutes: 'DEDUPE_MINUTES',
-  reportsPerAddress: 'REPORTS_PER_ADDRESS',
+  reportsPerNetwork: 'REPORTS_PER_NETWORK',
+  reportsCountedPerNetwork: 'REPORTS_COUNTED_PER_NETWORK',
+  ingestMaxBytes: 'INGEST_MAX_BYTES',
+  ingestMaxRows: 'INGEST_MAX_ROWS',
+  shutdownMs: 'SHUTDOWN_MS',
+  requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
+  socketOrigins: 'SOCKET_ORIGINS',
   baselineFloor: 'BASELINE_FLOOR',
   heatMax: 'HEAT_MAX',
   baselineWeeks: 'BASELINE_WEEKS',
@@ -108,6 +124,8 @@ export function loadConfig(
     ...c,
     dataDir: path.resolve(c.dataDir),
     services: Object.freeze([...new Set(c.services)]) as string[],
+    embedOrigins: Object.freeze(c.embedOrigins) as string[],
+    socketOrigins: Object.freeze(c.socketOrigins) as string[],
     dedupeMinutes: c.dedupeMinutes ?? c.windowMinutes,
   });
 }

@@ -1,25 +1,69 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 
-export type ReportVerdict = 'counted' | 'duplicate' | 'limited';
+export type ReportVerdict =
+  | { result: 'counted' }
+  | { result: 'duplicate' }
+  /** The network already sent its share of counted reports for this service in the window. */
+  | { result: 'network-cap' }
+  /** Too many reports from the network: refuse (429) for `retryAfterMs`. */
+  | { result: 'limited'; retryAfterMs: number };
+
+export interface DedupeLimits {
+  /** One report per person (address and user agent) per service within this time. */
+  dedupeMs: number;
+  /** Most reports one network may send per service within `dedupeMs` before a 429. */
+  perNetwork: number;
+  /** Most reports of one network counted per service within any trailing `capWindowMs`. */
+  networkCap: number;
+  capWindowMs: number;
+  /** Bounds memory under a flood of distinct senders; beyond it the oldest entries go first. */
+  maxEntries?: number;
+}
 
 /**
- * Counts one report per person per service per window, and at most `perAddress` people behind
- * one address (an office or a phone carrier's NAT shares one; a script rotating user agents does
- * too). A person is a keyed hash of address and user agent: the key is random per process and
- * never written anywhere, so the hashes cannot be reversed or linked across restarts, and no
- * address is stored.
+ * The network a client address belongs to: IPv4 /24, IPv6 /64 (a home or an office gets a whole
+ * /64, so its addresses are one sender), an IPv4-mapped IPv6 address as IPv4. Anything else is
+ * kept whole.
+ */
+export function networkOf(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  const ip = mapped ?? address;
+  if (isIPv4(ip)) return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
+  if (isIPv6(ip)) return `${expandIPv6(ip).slice(0, 4).join(':')}::/64`;
+  return address;
+}
+
+function expandIPv6(ip: string): string[] {
+  const [head, tail] = ip.split('%')[0]!.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  // An embedded IPv4 tail (::1.2.3.4) takes two groups; only the first four groups matter here.
+  const missing = 8 - left.length - right.length - (right.at(-1)?.includes('.') ? 1 : 0);
+  return [...left, ...Array<string>(tail === undefined ? 0 : Math.max(0, missing)).fill('0'), ...right].map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''));
+}
+
+/**
+ * Who may add to the public counts, and how much. Three rules, all keyed by hashes:
+ * - a person (address and user agent) counts once per service per dedupe window;
+ * - a network (IPv4 /24, IPv6 /64) counts at most `networkCap` times per service in any trailing
+ *   window, so one office, one carrier NAT or one script rotating user agents cannot make an
+ *   outage alone: a level needs reports from several networks;
+ * - a network sending more than `perNetwork` reports per service in a dedupe window is refused (429).
+ * The hash key is random per process and never written anywhere, so the hashes cannot be reversed
+ * or linked across restarts, and no address is stored.
  */
 export class Dedupe {
   private readonly key = randomBytes(32);
   private readonly seen = new Map<string, number>();
-  private readonly addresses = new Map<string, { count: number; expires: number }>();
+  private readonly quotas = new Map<string, { count: number; expires: number }>();
+  /** Per network and service, the times of its counted reports in the trailing cap window. */
+  private readonly counted = new Map<string, number[]>();
+  private readonly maxEntries: number;
 
-  constructor(
-    private readonly windowMs: number,
-    private readonly perAddress = 50,
-    // Bounds memory under a flood of distinct senders; beyond it the oldest entries go first.
-    private readonly maxEntries = 2_000_000,
-  ) {}
+  constructor(private readonly limits: DedupeLimits) {
+    this.maxEntries = limits.maxEntries ?? 1_000_000;
+  }
 
   private hash(...parts: string[]): string {
     return createHmac('sha256', this.key).update(parts.join('\n')).digest('base64url');
@@ -27,23 +71,34 @@ export class Dedupe {
 
   /** Whether a report of `(address, userAgent)` for `service` counts now. */
   check(address: string, userAgent: string, service: string, now: number): ReportVerdict {
-    const person = this.hash(address, userAgent, service);
+    const { dedupeMs, perNetwork, networkCap, capWindowMs } = this.limits;
+    const person = this.hash('person', address, userAgent, service);
     const expires = this.seen.get(person);
-    if (expires !== undefined && expires > now) return 'duplicate';
-    const place = this.hash(address, service);
-    let quota = this.addresses.get(place);
+    if (expires !== undefined && expires > now) return { result: 'duplicate' };
+    const network = this.hash('network', networkOf(address), service);
+    let quota = this.quotas.get(network);
     if (!quota || quota.expires <= now) {
-      this.addresses.delete(place);
-      this.addresses.set(place, (quota = { count: 0, expires: now + this.windowMs }));
+      this.quotas.delete(network);
+      this.remember(this.quotas, network, (quota = { count: 0, expires: now + dedupeMs }));
     }
-    if (quota.count >= this.perAddress) return 'limited';
+    if (quota.count >= perNetwork) return { result: 'limited', retryAfterMs: quota.expires - now };
     quota.count++;
     this.seen.delete(person);
-    this.seen.set(person, now + this.windowMs);
-    for (const map of [this.seen, this.addresses] as Map<string, unknown>[]) {
-      if (map.size > this.maxEntries) map.delete(map.keys().next().value!);
+    this.remember(this.seen, person, now + dedupeMs);
+    const times = (this.counted.get(network) ?? []).filter((t) => t > now - capWindowMs);
+    if (times.length >= networkCap) {
+      this.counted.set(network, times);
+      return { result: 'network-cap' };
     }
-    return 'counted';
+    times.push(now);
+    this.counted.delete(network);
+    this.remember(this.counted, network, times);
+    return { result: 'counted' };
+  }
+
+  private remember<V>(map: Map<string, V>, key: string, value: V): void {
+    map.set(key, value);
+    if (map.size > this.maxEntries) map.delete(map.keys().next().value!);
   }
 
   /** Forgets expired entries. Map order is insertion order, which is expiry order. */
@@ -52,13 +107,18 @@ export class Dedupe {
       if (expires > now) break;
       this.seen.delete(id);
     }
-    for (const [id, quota] of this.addresses) {
+    for (const [id, quota] of this.quotas) {
       if (quota.expires > now) break;
-      this.addresses.delete(id);
+      this.quotas.delete(id);
+    }
+    for (const [id, times] of this.counted) {
+      if (times.at(-1)! > now - this.limits.capWindowMs) break;
+      this.counted.delete(id);
     }
   }
 
-  get size(): number {
-    return this.seen.size;
+  /** Entries held, for tests of the memory bound. */
+  get size(): { people: number; networks: number; capped: number } {
+    return { people: this.seen.size, networks: this.quotas.size, capped: this.counted.size };
   }
 }

@@ -6,7 +6,8 @@ import { isSimulationKey, serviceOfKey } from '../shared/simulation.ts';
 import { MINUTE_MS, minuteOf } from '../shared/time.ts';
 import type { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
-import { HttpError, parseOr400 } from './errors.ts';
+import { HttpError, parseQuery } from './errors.ts';
+import type { ServiceCatalog } from './services.ts';
 import type { FrameSource } from './frames.ts';
 import type { IncidentFinder } from './incidents.ts';
 import { buildTimeline } from './timeline.ts';
@@ -18,17 +19,18 @@ export interface HistoryDeps {
   frames: FrameSource;
   incidents: IncidentFinder;
   clocks: Clocks;
+  services: ServiceCatalog;
 }
 
 const FORMATS = ['json', 'csv', 'ndjson'] as const;
 
-const historyQuery = z.object({
+const historyQuery = {
   service: storeKey,
   from: instant.optional(),
   to: instant.optional(),
   step: z.coerce.number({ error: 'must be a number of minutes' }).int('must be whole minutes').min(1).max(10_080).default(1),
   format: z.enum(FORMATS, { error: `must be one of ${FORMATS.join(', ')}` }).default('json'),
-});
+};
 
 const EARLIEST_CHART_TIME = Date.UTC(2000, 0, 1);
 /**
@@ -40,12 +42,12 @@ const chartTime = z
   .transform((v) => (typeof v === 'number' ? v : Date.parse(v)))
   .refine((t) => Number.isFinite(t) && t >= EARLIEST_CHART_TIME, { error: 'must be after 2000-01-01 (epoch milliseconds, not seconds)' });
 
-const timelineQuery = z.object({
+const timelineQuery = {
   service: storeKey,
   from: chartTime.optional(),
   to: chartTime.optional(),
   points: z.coerce.number().int().min(10).max(5_000).default(600),
-});
+};
 
 /** Query strings carry numbers as text: epoch ms digits become numbers before validation. */
 function timesAsNumbers(query: Record<string, unknown>): Record<string, unknown> {
@@ -55,11 +57,12 @@ function timesAsNumbers(query: Record<string, unknown>): Record<string, unknown>
 }
 
 /** `GET /api/history` (export), `GET /api/timeline` (the chart), `GET /api/incidents`. */
-export function historyRoutes({ config, store, frames, incidents, clocks }: HistoryDeps): Router {
+export function historyRoutes({ config, store, frames, incidents, clocks, services }: HistoryDeps): Router {
   const router = Router();
 
   router.get('/api/history', async (req, res) => {
-    const q = parseOr400(historyQuery, timesAsNumbers(req.query), 'query');
+    // No state is kept per service here: a key with no rows (a removed run) exports nothing.
+    const q = parseQuery(historyQuery, req.query, timesAsNumbers);
     const range = await store.range(q.service);
     const from = q.from !== undefined ? minuteOf(q.from) : (range?.from ?? 0);
     const to = q.to !== undefined ? minuteOf(q.to) : (range?.to ?? -1);
@@ -89,7 +92,8 @@ export function historyRoutes({ config, store, frames, incidents, clocks }: Hist
   });
 
   router.get('/api/timeline', async (req, res) => {
-    const q = parseOr400(timelineQuery, timesAsNumbers(req.query), 'query');
+    const q = parseQuery(timelineQuery, req.query, timesAsNumbers);
+    await services.require(q.service);
     if (q.from !== undefined && q.to !== undefined && q.to < q.from) throw new HttpError(400, 'invalid query: to: must not be before from');
     // The chart follows the map: a simulation's rows, up to its data clock, against the real baselines.
     const service = serviceOfKey(q.service);
@@ -103,7 +107,8 @@ export function historyRoutes({ config, store, frames, incidents, clocks }: Hist
   });
 
   router.get('/api/incidents', async (req, res) => {
-    const key = parseOr400(storeKey, req.query.service ?? config.services[0], 'query: service');
+    const key = parseQuery({ service: storeKey.optional() }, req.query).service ?? config.services[0]!;
+    await services.require(key);
     res.json({ ok: true, data: await incidents.find(key) });
   });
 

@@ -31,12 +31,29 @@ application.httpServer.listen(config.port, config.host, () => {
   if (!config.ingestToken) logger.info('INGEST_TOKEN is not set: /api/ingest accepts only callers on this machine');
 });
 
+// Shutdown ends within SHUTDOWN_MS whatever clients do: stop accepting, let requests in flight
+// finish for half of it (a stalled upload or a keep-alive loop is then cut), commit the pending
+// writes, exit. Past the deadline the process exits anyway, with status 1.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    logger.info(`${signal}: closing`);
+    const started = Date.now();
+    logger.info(`${signal}: closing (at most ${config.shutdownMs} ms)`);
+    setTimeout(() => {
+      logger.error(`shutdown took longer than ${config.shutdownMs} ms: exiting anyway`);
+      process.exit(1);
+    }, config.shutdownMs).unref();
     void application
-      .close()
+      .close(config.shutdownMs / 2)
       .then(() => store.close())
-      .finally(() => process.exit(0));
+      .then(
+        () => {
+          logger.info(`closed in ${Date.now() - started} ms`);
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   });
 }

@@ -1,13 +1,13 @@
-import { parse as parseCsv } from 'csv-parse/sync';
+import { Readable } from 'node:stream';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { countryCode, reportBody, type ParsedIngestRow } from '../shared/schemas.ts';
 import { minuteOf } from '../shared/time.ts';
 import { requireTrusted } from './auth.ts';
 import type { Config } from './config.ts';
 import type { Dedupe } from './dedupe.ts';
-import { HttpError, parseOr400 } from './errors.ts';
+import { HttpError, noQuery, parseOr400, storageError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
-import { checkRow, csvColumns, csvRowCandidate } from './rows.ts';
+import { FileFormatError, checkRow, readFileRows } from './rows.ts';
 import type { HistoryStore, MinuteCount } from './store/store.ts';
 
 export interface IngestDeps {
@@ -25,24 +25,29 @@ const MAX_LISTED_ISSUES = 20;
 export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps): Router {
   const router = Router();
 
-  router.post('/api/reports', express.json({ limit: '4kb' }), async (req, res) => {
+  router.post('/api/reports', noQuery, express.json({ limit: '4kb' }), async (req, res) => {
     requireBody(req.body, 'application/json');
     const report = parseOr400(reportBody, req.body, 'report');
     if (!config.services.includes(report.service)) {
-      throw new HttpError(404, `unknown service "${report.service}"`, { services: config.services });
+      throw new HttpError(404, `unknown service "${report.service}"`, { services: config.services }, 'unknown-service');
     }
     const country = countryOf(req.get.bind(req), config.countryHeader, report.country);
     const at = now();
+    // req.ip is the client's address: X-Forwarded-For is read only through TRUST_PROXY's proxies.
     const person = req.ip ?? req.socket.remoteAddress ?? '';
     const verdict = dedupe.check(person, req.get('user-agent') ?? '', report.service, at);
-    if (verdict === 'duplicate') {
-      metrics.reports.inc({ service: report.service, result: 'duplicate' });
-      res.status(200).json({ ok: true, data: { counted: false, reason: 'already counted within the dedupe window' } });
-      return;
-    }
-    if (verdict === 'limited') {
+    if (verdict.result === 'limited') {
       metrics.reports.inc({ service: report.service, result: 'limited' });
-      throw new HttpError(429, `too many reports for "${report.service}" from this address; try again in ${config.dedupeMinutes} minutes`);
+      const retryAfterSeconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+      throw new HttpError(429, `too many reports for "${report.service}" from this network; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+    }
+    if (verdict.result !== 'counted') {
+      metrics.reports.inc({ service: report.service, result: verdict.result });
+      const reason = verdict.result === 'duplicate'
+        ? 'already counted within the dedupe window'
+        : 'this network has already been counted for this service within the window';
+      res.status(200).json({ ok: true, data: { counted: false, reason, code: verdict.result } });
+      return;
     }
     const minute = minuteOf(at);
     await commit(store.add([{ service: report.service, country, minute, count: 1 }]));
@@ -52,10 +57,11 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
 
   router.post(
     '/api/ingest',
+    noQuery,
     requireTrusted(config.ingestToken, 'ingest'),
-    ...bulkBody(),
+    ...bulkBody(config),
     async (req, res) => {
-      const rows = bulkRows(req);
+      const rows = await bulkRows(req, config);
       const counts: MinuteCount[] = rows.map((r) => ({ service: r.service, country: r.country, minute: minuteOf(r.at), count: r.count }));
       await commit(store.add(counts));
       metrics.ingestRows.inc(counts.length);
@@ -66,21 +72,65 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
   return router;
 }
 
-const BULK_LIMIT = '20mb';
+/** Rows validated between two yields to the event loop, so a large request never stalls others. */
+const ROWS_PER_SLICE = 1_000;
+/** Text handed to the streaming CSV / NDJSON readers at a time (each piece parses in well under a ms). */
+const TEXT_PIECE = 64 * 1024;
 
-/** Body parsers of the bulk formats: a JSON array, NDJSON or CSV `time,service,country,count`. */
-export function bulkBody(): RequestHandler[] {
+export interface BulkLimits {
+  ingestMaxBytes: number;
+  ingestMaxRows: number;
+}
+
+/**
+ * Body parsers of the bulk formats: a JSON array, NDJSON or CSV `time,service,country,count`.
+ * `ingestMaxBytes` bounds the body after decompression too (body-parser counts inflated bytes and
+ * stops there), so a small gzip that expands to megabytes is refused (413) as soon as it passes it.
+ */
+export function bulkBody(limits: BulkLimits): RequestHandler[] {
   return [
-    express.json({ limit: BULK_LIMIT }),
-    express.text({ type: ['text/csv', 'application/x-ndjson', 'application/ndjson'], limit: BULK_LIMIT }),
+    express.json({ limit: limits.ingestMaxBytes, strict: true }),
+    express.text({ type: ['text/csv', 'application/x-ndjson', 'application/ndjson'], limit: limits.ingestMaxBytes }),
   ];
 }
 
 /** The rows of a request parsed by `bulkBody`, all valid or none: a 4xx names the bad ones. */
-export function bulkRows(req: Request): ParsedIngestRow[] {
+export async function bulkRows(req: Request, limits: BulkLimits): Promise<ParsedIngestRow[]> {
   requireBody(req.body, 'application/json (an array), application/x-ndjson or text/csv');
-  return validateRows(candidateRows(req.body, req.is('text/csv') ? 'csv' : req.is('json') ? 'json' : 'ndjson'));
+  if (req.is('json')) {
+    const body: unknown = req.body;
+    if (!Array.isArray(body)) throw new HttpError(400, 'body: must be a JSON array of {service, country, at, count}');
+    tooMany(body.length, limits.ingestMaxRows);
+    return validateRows(body.map((value, i) => ({ where: `rows[${i}]`, value })));
+  }
+  if (typeof req.body !== 'string') throw new HttpError(415, 'content-type: expected application/json (an array), application/x-ndjson or text/csv');
+  return validateRows(await textRows(req.body, req.is('text/csv') ? 'csv' : 'ndjson', limits.ingestMaxRows));
 }
+
+function tooMany(rows: number, max: number): void {
+  if (rows > max) throw new HttpError(413, `body: more than ${max} rows in one request; split it (or use npm run import)`, {}, 'too-many-rows');
+}
+
+/** CSV or NDJSON text read by the same streaming readers as `npm run import`, a piece at a time. */
+async function textRows(text: string, format: 'csv' | 'ndjson', maxRows: number): Promise<Candidate[]> {
+  const pieces: string[] = [];
+  for (let i = 0; i < text.length; i += TEXT_PIECE) pieces.push(text.slice(i, i + TEXT_PIECE));
+  const out: Candidate[] = [];
+  try {
+    for await (const row of readFileRows(Readable.from(pieces), format)) {
+      if (row.problem !== undefined) throw new HttpError(400, `line ${row.line}: ${row.problem}`);
+      out.push({ where: `line ${row.line}`, value: row.value });
+      tooMany(out.length, maxRows);
+      if (out.length % ROWS_PER_SLICE === 0) await yieldToLoop();
+    }
+  } catch (error) {
+    if (error instanceof FileFormatError) throw new HttpError(400, `${format}: ${error.message}`);
+    throw error;
+  }
+  return out;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Waits for the rows to be on disk; a failed commit is the server's fault and says so. */
 export async function commit(write: Promise<void>): Promise<void> {
@@ -88,7 +138,7 @@ export async function commit(write: Promise<void>): Promise<void> {
     await write;
   } catch (error) {
     // The client gets a stable message; the error handler logs the cause.
-    throw Object.assign(new HttpError(503, 'storage unavailable: nothing was stored, try again'), { cause: error });
+    throw storageError(error);
   }
 }
 
@@ -114,45 +164,13 @@ interface Candidate {
   value: unknown;
 }
 
-function candidateRows(body: unknown, format: 'json' | 'ndjson' | 'csv'): Candidate[] {
-  if (format === 'json') {
-    if (!Array.isArray(body)) throw new HttpError(400, 'body: must be a JSON array of {service, country, at, count}');
-    return body.map((value, i) => ({ where: `rows[${i}]`, value }));
-  }
-  const text = String(body);
-  if (format === 'ndjson') {
-    const out: Candidate[] = [];
-    text.split('\n').forEach((line, i) => {
-      if (!line.trim()) return;
-      try {
-        out.push({ where: `line ${i + 1}`, value: JSON.parse(line) });
-      } catch {
-        throw new HttpError(400, `line ${i + 1}: not valid JSON`);
-      }
-    });
-    return out;
-  }
-  let records: string[][];
-  try {
-    records = parseCsv(text, { skip_empty_lines: true, trim: true, relax_column_count: false });
-  } catch (error) {
-    throw new HttpError(400, `csv: ${(error as Error).message}`);
-  }
-  let col;
-  try {
-    col = csvColumns(records[0]);
-  } catch (error) {
-    throw new HttpError(400, `csv: ${(error as Error).message}`);
-  }
-  return records.slice(1).map((r, i) => ({ where: `line ${i + 2}`, value: csvRowCandidate(r, col) }));
-}
-
 /** All rows or none: one bad row refuses the request, naming every bad row (up to a limit). */
-function validateRows(candidates: Candidate[]): ParsedIngestRow[] {
+async function validateRows(candidates: Candidate[]): Promise<ParsedIngestRow[]> {
   const rows: ParsedIngestRow[] = [];
   const issues: string[] = [];
   let invalid = 0;
-  for (const { where, value } of candidates) {
+  for (const [i, { where, value }] of candidates.entries()) {
+    if (i > 0 && i % ROWS_PER_SLICE === 0) await yieldToLoop();
     const checked = checkRow(value, where);
     if (checked.ok) rows.push(checked.row);
     else {

@@ -20,10 +20,16 @@ export function createMetrics(withProcessMetrics: boolean) {
       help: 'Trusted rows accepted at /api/ingest',
       registers,
     }),
-    rejected: new Counter({
-      name: 'outage_rejected_requests_total',
-      help: 'Requests refused with a 4xx, by status',
-      labelNames: ['status'] as const,
+    responses: new Counter({
+      name: 'outage_http_responses_total',
+      help: 'HTTP responses, by route (the matched pattern, "static" or "unmatched") and status class (2xx, 3xx, 4xx, 5xx)',
+      labelNames: ['route', 'class'] as const,
+      registers,
+    }),
+    refusals: new Counter({
+      name: 'outage_refusals_total',
+      help: 'Requests refused with a 4xx, by reason (the error code: invalid-query, too-large, rate-limited, network-cap...)',
+      labelNames: ['reason'] as const,
       registers,
     }),
     frames: new Counter({

@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import { HttpError } from './errors.ts';
 import type { HistoryStore } from './store/store.ts';
 
 /** A name not found is looked up in the store again at most this often, so invented names cost little. */
@@ -36,5 +37,13 @@ export class ServiceCatalog {
       await this.reading;
     }
     return this.stored.has(service);
+  }
+
+  /**
+   * Refuses (404) a service that does not exist, before it reaches anything that keeps state per
+   * service (frame and baseline caches, incidents): names a client invents cost no memory.
+   */
+  async require(key: string): Promise<void> {
+    if (!(await this.known(key))) throw new HttpError(404, `unknown service "${key}"`, {}, 'unknown-service');
   }
 }

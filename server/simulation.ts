@@ -5,7 +5,7 @@ import { minuteOf } from '../shared/time.ts';
 import { requireTrusted } from './auth.ts';
 import type { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
-import { HttpError, parseOr400 } from './errors.ts';
+import { HttpError, noQuery, parseOr400, parseQuery } from './errors.ts';
 import { bulkBody, bulkRows, commit } from './ingest.ts';
 import type { HistoryStore } from './store/store.ts';
 
@@ -82,21 +82,21 @@ export function simulationRoutes(config: Config, runs: SimulationRuns): Router {
   // The simulator is a trusted writer like a feed: the same token guards both.
   const trusted = requireTrusted(config.ingestToken, 'simulation');
 
-  router.put('/api/simulation/:service', trusted, express.json({ limit: '4kb' }), async (req, res) => {
+  router.put('/api/simulation/:service', noQuery, trusted, express.json({ limit: '4kb' }), async (req, res) => {
     const service = parseOr400(serviceId, req.params.service, 'path: service');
     const body = parseOr400(simulationBody, req.body ?? {}, 'simulation');
     res.json({ ok: true, data: await runs.lease(service, body.t, body.speed, body.ttlMs) });
   });
 
-  router.post('/api/simulation/:service/ingest', trusted, ...bulkBody(), async (req, res) => {
+  router.post('/api/simulation/:service/ingest', noQuery, trusted, ...bulkBody(config), async (req, res) => {
     const service = parseOr400(serviceId, req.params.service, 'path: service');
-    const accepted = await runs.add(service, bulkRows(req));
+    const accepted = await runs.add(service, await bulkRows(req, config));
     res.json({ ok: true, data: { accepted, key: simulationKey(service) } });
   });
 
   router.delete('/api/simulation/:service', trusted, async (req, res) => {
     const service = parseOr400(serviceId, req.params.service, 'path: service');
-    const { keep } = parseOr400(simulationEndQuery, req.query, 'query');
+    const { keep } = parseQuery(simulationEndQuery.shape, req.query);
     res.json({ ok: true, data: await runs.end(service, keep) });
   });
 

@@ -11,11 +11,10 @@ import { isTimeZone } from './time.ts';
 
 const SERVICE_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
+/** Exact: lower-case as stored; nothing is trimmed or folded, so one name is one service. */
 export const serviceId = z
   .string({ error: 'must be a string' })
-  .trim()
-  .toLowerCase()
-  .regex(SERVICE_ID, 'must be 1-40 letters, digits or dashes, e.g. "twitter"');
+  .regex(SERVICE_ID, 'must be 1-40 lower-case letters, digits or dashes, e.g. "twitter"');
 
 /**
  * What the read endpoints accept: a service id, or its simulation key (`twitter~sim`), a kept
@@ -23,15 +22,15 @@ export const serviceId = z
  */
 export const storeKey = z
   .string({ error: 'must be a string' })
-  .trim()
-  .toLowerCase()
+  .max(80, 'must be at most 80 characters')
   .refine((key) => SERVICE_ID.test(serviceOfKey(key)), { error: 'must be 1-40 letters, digits or dashes, e.g. "twitter", or a simulation run such as "twitter~sim"' });
 
+/** Exactly two upper-case letters of an assigned code: `"us "` or `"us"` is refused, never folded. */
 export const countryCode = z
   .string({ error: 'must be a string' })
-  .trim()
-  .toUpperCase()
-  .refine(isCountryCode, { error: (issue) => `"${String(issue.input)}" is not an ISO 3166-1 alpha-2 country code` });
+  .refine((code) => /^[A-Z]{2}$/.test(code) && isCountryCode(code), {
+    error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 20))} is not an ISO 3166-1 alpha-2 country code (two upper-case letters, e.g. "US")`,
+  });
 
 // Before 2000 is certainly a unit mistake (seconds for milliseconds); the future allows clock skew.
 const EARLIEST = Date.UTC(2000, 0, 1);

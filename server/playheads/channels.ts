@@ -3,7 +3,7 @@ import type { ChannelState, Snapshot } from '../../shared/protocol.ts';
 import type { ParsedChannelUpdate } from '../../shared/schemas.ts';
 import type { Clocks } from '../clocks.ts';
 import type { Config } from '../config.ts';
-import { HttpError } from '../errors.ts';
+import { HttpError, storageError } from '../errors.ts';
 import type { IncidentFinder } from '../incidents.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ChannelStore } from '../store/store.ts';
@@ -122,7 +122,10 @@ export class Channels {
     if (next.mode === 'live') next.t = clocks.now(next.service);
     else next.t = Math.min(next.t, clocks.now(next.service));
 
-    await this.deps.store.saveChannel(next);
+    // Stored first: a write that fails (a full disk) changes nothing and answers 503.
+    await this.deps.store.saveChannel(next).catch((error: unknown) => {
+      throw storageError(error);
+    });
     this.states.set(name, next);
     this.deps.metrics.channels.set(this.states.size);
     await this.deps.engine.setChannel(next, playheadOf(next));
@@ -130,8 +133,10 @@ export class Channels {
   }
 
   async remove(name: string): Promise<boolean> {
+    await this.deps.store.deleteChannel(name).catch((error: unknown) => {
+      throw storageError(error);
+    });
     const had = this.states.delete(name);
-    await this.deps.store.deleteChannel(name);
     this.deps.engine.removeChannel(name);
     this.deps.metrics.channels.set(this.states.size);
     return had;

@@ -43,12 +43,40 @@ function serviceId(name) {
   return id;
 }
 
+const idempotency = {
+  find: db.prepare('SELECT fingerprint, rows FROM idempotency WHERE key = ?'),
+  insert: db.prepare('INSERT INTO idempotency (key, fingerprint, rows, at) VALUES (?, ?, ?, ?)'),
+  // Keys are kept a day: far longer than any client retries an unanswered request.
+  expire: db.prepare('DELETE FROM idempotency WHERE at < ?'),
+};
+const probe = db.prepare('INSERT INTO probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at');
+const KEEP_KEYS_MS = 24 * 60 * 60 * 1000;
+let lastExpiry = 0;
+
 const apply = db.transaction(
-  /** @param {WriteJob[]} jobs @returns {Array<[string, number]>} */
-  (jobs) => {
+  /** @param {WriteJob[]} jobs @param {Record<number, import('./store.ts').IdempotentResult>} replays @returns {Array<[string, number]>} */
+  (jobs, replays) => {
     /** @type {Map<string, number>} */
     const touched = new Map();
+    const now = Date.now();
+    if (now - lastExpiry > 60_000) {
+      lastExpiry = now;
+      idempotency.expire.run(now - KEEP_KEYS_MS);
+    }
     for (const job of jobs) {
+      if (job.mode === 'probe') {
+        probe.run(now);
+        continue;
+      }
+      if (job.idempotency) {
+        // In this transaction: a key and its rows are committed together or not at all.
+        const seen = /** @type {{fingerprint: string, rows: number} | undefined} */ (idempotency.find.get(job.idempotency.key));
+        if (seen) {
+          replays[job.id] = { replayed: true, rows: seen.rows, fingerprint: seen.fingerprint };
+          continue;
+        }
+        idempotency.insert.run(job.idempotency.key, job.idempotency.fingerprint, job.rows.length, now);
+      }
       const statement = statements[job.mode];
       for (const r of job.rows) {
         const id = serviceId(r.service);
@@ -69,13 +97,16 @@ function commit() {
   const jobs = queue;
   queue = [];
   if (jobs.length === 0) return;
+  /** @type {Record<number, import('./store.ts').IdempotentResult>} */
+  const replays = {};
   /** @type {WriteResult} */
-  const result = { ids: jobs.map((j) => j.id), revisions: [] };
+  const result = { ids: jobs.map((j) => j.id), revisions: [], replays };
   try {
-    result.revisions = apply(jobs);
+    result.revisions = apply(jobs, replays);
   } catch (error) {
     // Ids cached inside a rolled-back transaction may not exist.
     serviceIds.clear();
+    result.replays = {};
     result.error = /** @type {Error} */ (error).message;
   }
   port.postMessage(result);

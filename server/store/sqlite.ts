@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { MinuteRow } from '../../shared/frame.ts';
 import type { ChannelState } from '../../shared/protocol.ts';
-import { SLOT_MINUTES, type ChannelStore, type Commit, type Dataset, type HistoryStore, type MinuteCount, type RowsAt, type SlotRow } from './store.ts';
+import { SLOT_MINUTES, type ChannelStore, type Commit, type Dataset, type HistoryStore, type IdempotencyKey, type IdempotentResult, type MinuteCount, type RowsAt, type SlotRow, type StorageHealth } from './store.ts';
 import type { WriteJob, WriteResult, WriterMessage } from './writer-messages.ts';
 
 /**
@@ -35,15 +35,24 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE channels (name TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);`,
   // Moved by every transaction that touches the service (the writer thread, an import): see rowsAt.
   `ALTER TABLE services ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;`,
+  // Idempotency keys of ingest requests, written in the same transaction as their rows, so a
+  // retried request whose answer was lost is not counted twice. The probe row is rewritten by
+  // /readyz while storage is failing, to learn when writes work again.
+  `CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, rows INTEGER NOT NULL, at INTEGER NOT NULL);
+   CREATE INDEX idempotency_at ON idempotency (at);
+   CREATE TABLE probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 interface Pending {
   job: WriteJob;
-  resolve: () => void;
+  resolve: (outcome: IdempotentResult | undefined) => void;
   reject: (error: Error) => void;
 }
+
+/** While writes fail, /readyz tries a real write at most this often. */
+const PROBE_EVERY_MS = 1_000;
 
 export interface SqliteOptions {
   /** False commits every write on its own (the benchmark's comparison); true by default. */
@@ -72,6 +81,9 @@ export class SqliteStore implements HistoryStore, ChannelStore {
   private readonly announced = new Map<string, number>();
   /** The last revisions read, and the data_version they were read at (see revisions()). */
   private revisionCache: { dataVersion: number; revisions: Map<string, number> } | undefined;
+  /** Why the last write failed, until one succeeds. */
+  private lastFailure: string | undefined;
+  private lastProbe = -Infinity;
 
   constructor(readonly file: string, options: SqliteOptions = {}) {
     this.groupCommit = options.groupCommit ?? true;
@@ -128,17 +140,35 @@ export class SqliteStore implements HistoryStore, ChannelStore {
   }
 
   add(rows: readonly MinuteCount[]): Promise<void> {
-    return this.write(rows, 'add');
+    return this.write({ mode: 'add', rows }).then(() => undefined);
   }
 
   put(rows: readonly MinuteCount[]): Promise<void> {
-    return this.write(rows, 'put');
+    return this.write({ mode: 'put', rows }).then(() => undefined);
   }
 
-  private write(rows: readonly MinuteCount[], mode: WriteJob['mode']): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+  async addOnce(rows: readonly MinuteCount[], idempotency: IdempotencyKey): Promise<IdempotentResult> {
+    const outcome = await this.write({ mode: 'add', rows, idempotency });
+    return outcome ?? { replayed: false, rows: rows.length };
+  }
+
+  async health(): Promise<StorageHealth> {
+    if (this.lastFailure && Date.now() - this.lastProbe >= PROBE_EVERY_MS) {
+      this.lastProbe = Date.now();
+      // A real write: the only reliable answer to "can we write now?" (a freed disk, a remount).
+      await this.write({ mode: 'probe', rows: [] }).catch(() => {});
+    }
+    return this.lastFailure ? { writable: false, reason: this.lastFailure } : { writable: true };
+  }
+
+  private failed(error: unknown): void {
+    this.lastFailure = /full|space/i.test(String((error as Error)?.message)) ? 'the disk is full' : /readonly|read-only|permission|access/i.test(String((error as Error)?.message)) ? 'the data folder is not writable' : 'writes are failing';
+  }
+
+  private write(body: Omit<WriteJob, 'id'>): Promise<IdempotentResult | undefined> {
+    if (body.rows.length === 0 && body.mode !== 'probe') return Promise.resolve(undefined);
     const id = this.nextJob++;
-    const job: WriteJob = { id, mode, rows };
+    const job: WriteJob = { id, ...body };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { job, resolve, reject });
       const writer = this.startWriter();
@@ -156,10 +186,13 @@ export class SqliteStore implements HistoryStore, ChannelStore {
       for (const id of result.ids) this.pending.delete(id);
       // Listeners (the live frames) hear of a commit before its writers are answered, so a
       // viewer's frame can follow a report's 2xx as closely as possible.
-      if (!result.error) this.announce(jobs.map((p) => p.job), result.revisions);
+      // Replayed keys wrote nothing; probes write no counts.
+      if (!result.error) this.announce(jobs.map((p) => p.job).filter((j) => j.mode !== 'probe' && !result.replays?.[j.id]), result.revisions);
+      if (result.error) this.failed(new Error(result.error));
+      else this.lastFailure = undefined;
       for (const job of jobs) {
         if (result.error) job.reject(new Error(result.error));
-        else job.resolve();
+        else job.resolve(result.replays?.[job.job.id]);
       }
       if (this.pending.size === 0) {
         writer.unref();
@@ -185,7 +218,7 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     for (const [service, rev] of revisions) {
       const writes = jobs.flatMap((j) => {
         const rows = j.rows.filter((r) => r.service === service);
-        return rows.length > 0 ? [{ mode: j.mode, rows }] : [];
+        return rows.length > 0 && j.mode !== 'probe' ? [{ mode: j.mode, rows }] : [];
       });
       const commit: Commit = { service, rev, writes };
       for (const listener of this.commitListeners) listener(commit);
@@ -301,13 +334,25 @@ export class SqliteStore implements HistoryStore, ChannelStore {
   }
 
   async saveChannel(state: ChannelState): Promise<void> {
-    this.db
+    this.onMain(() => this.db
       .prepare('INSERT INTO channels (name, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at')
-      .run(state.name, JSON.stringify(state), Date.now());
+      .run(state.name, JSON.stringify(state), Date.now()));
   }
 
   async deleteChannel(name: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM channels WHERE name = ?').run(name).changes > 0;
+    return this.onMain(() => this.db.prepare('DELETE FROM channels WHERE name = ?').run(name).changes > 0);
+  }
+
+  /** A write on the main connection, whose failure counts against the storage's health too. */
+  private onMain<T>(write: () => T): T {
+    try {
+      const result = write();
+      this.lastFailure = undefined;
+      return result;
+    } catch (error) {
+      this.failed(error);
+      throw error;
+    }
   }
 
   async dropService(service: string): Promise<void> {

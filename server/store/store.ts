@@ -56,6 +56,26 @@ export interface Dataset {
   sources?: string[];
 }
 
+/** A client's `Idempotency-Key` and what the request carried, so a reused key with other rows is caught. */
+export interface IdempotencyKey {
+  key: string;
+  fingerprint: string;
+}
+
+/** `replayed`: the key was already committed, nothing was added now; `rows` is what it accepted then. */
+export interface IdempotentResult {
+  replayed: boolean;
+  rows: number;
+  /** The fingerprint stored with the key (a different one means the key was reused for other rows). */
+  fingerprint?: string;
+}
+
+export interface StorageHealth {
+  writable: boolean;
+  /** Why not, in words a person can act on. */
+  reason?: string;
+}
+
 /**
  * The history of counts. SQLite is the embedded default; another engine (PostgreSQL) implements
  * the same interface, so callers never see which one they have.
@@ -65,6 +85,13 @@ export interface Dataset {
 export interface HistoryStore {
   /** Adds counts to what is stored (live reports and feeds). */
   add(rows: readonly MinuteCount[]): Promise<void>;
+  /**
+   * Adds counts unless `idempotency.key` was already committed; the key is stored in the same
+   * transaction as the rows, so a crash leaves both or neither.
+   */
+  addOnce(rows: readonly MinuteCount[], idempotency: IdempotencyKey): Promise<IdempotentResult>;
+  /** Whether writes work now (a failing store retries one real write at most once a second). */
+  health(): Promise<StorageHealth>;
   /** Sets counts, replacing what is stored (imports: a row is the total of its minute). */
   put(rows: readonly MinuteCount[]): Promise<void>;
   /** Rows of `service` with `from <= minute <= to`. */

@@ -1,10 +1,13 @@
 /** Messages between SqliteStore and its writer thread (sqlite-writer.js). */
-import type { MinuteCount } from './store.ts';
+import type { IdempotencyKey, IdempotentResult, MinuteCount } from './store.ts';
 
 export interface WriteJob {
   id: number;
-  mode: 'add' | 'put';
+  /** `probe` writes one row of its own table: is storage writable now? */
+  mode: 'add' | 'put' | 'probe';
   rows: readonly MinuteCount[];
+  /** Skip the rows when this key is already stored; else store it with them. */
+  idempotency?: IdempotencyKey;
 }
 
 export type WriterMessage = WriteJob | { close: true };
@@ -15,4 +18,6 @@ export interface WriteResult {
   /** Each service the transaction touched, with its revision after the commit. */
   revisions: Array<[service: string, rev: number]>;
   error?: string;
+  /** Jobs whose idempotency key was already stored (their rows were skipped), by job id. */
+  replays?: Record<number, IdempotentResult>;
 }

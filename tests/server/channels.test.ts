@@ -41,7 +41,7 @@ describe('named channels', () => {
     const server = await start();
     expect((await put(server, 'wall', { service: 'twitter' }, null)).status).toBe(401);
     const wrong = await put(server, 'wall', { service: 'twitter' }, 'not-the-producer-token');
-    expect(wrong).toEqual({ status: 401, body: { ok: false, error: 'control: wrong token' } });
+    expect(wrong).toEqual({ status: 401, body: { ok: false, error: 'control: wrong token', code: 'unauthorized' } });
     expect((await (await fetch(`${server.url}/api/channels`)).json()).data).toEqual([]);
   });
 

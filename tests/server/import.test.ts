@@ -169,7 +169,7 @@ describe('npm run import', () => {
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toMatch(/usage: npm run import/);
     expect(badService.code).toBe(2);
-    expect(badService.stderr).toMatch(/--service: must be 1-40 letters/);
+    expect(badService.stderr).toMatch(/--service: must be 1-40 lower-case letters/);
   });
 
   it('is seen by a server running on the same data folder, without a restart', async () => {

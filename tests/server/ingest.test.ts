@@ -17,7 +17,7 @@ async function live(service: string) {
 describe('POST /api/reports', () => {
   it('counts one report per person per service and window', async () => {
     server = await startServer();
-    const first = await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'jp', problem: 'app' });
+    const first = await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'JP', problem: 'app' });
     expect(first.status).toBe(201);
     expect(first.body.data).toMatchObject({ counted: true, country: 'JP' });
     const again = await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'JP' });
@@ -31,14 +31,17 @@ describe('POST /api/reports', () => {
     expect((await live('youtube')).countries.JP.count).toBe(1);
   });
 
-  it('counts at most REPORTS_PER_ADDRESS people behind one address, answering 429 beyond', async () => {
-    server = await startServer({ reportsPerAddress: 2 });
+  it('refuses more than REPORTS_PER_NETWORK reports from one network with 429 and Retry-After', async () => {
+    server = await startServer({ reportsPerNetwork: 2 });
     const send = (ua: string, service = 'twitter') => postJson(`${server!.url}/api/reports`, { service, country: 'DE' }, { 'user-agent': ua });
     expect((await send('a')).status).toBe(201);
     expect((await send('b')).status).toBe(201);
-    const third = await send('c');
+    const third = await fetch(`${server.url}/api/reports`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'c' }, body: JSON.stringify({ service: 'twitter', country: 'DE' }) });
     expect(third.status).toBe(429);
-    expect(third.body.error).toMatch(/^too many reports for "twitter" from this address/);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = await third.json();
+    expect(body).toMatchObject({ ok: false, code: 'rate-limited' });
+    expect(body.error).toMatch(/^too many reports for "twitter" from this network/);
     expect((await send('a')).body.data.counted).toBe(false);
     expect((await send('c', 'youtube')).status).toBe(201);
     expect((await live('twitter')).countries.DE.count).toBe(2);
@@ -59,7 +62,7 @@ describe('POST /api/reports', () => {
     server = await startServer({ services: 'twitter,rogers' });
     const res = await postJson(`${server.url}/api/reports`, { service: 'myspace', country: 'US' });
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ ok: false, error: 'unknown service "myspace"', services: ['twitter', 'rogers'] });
+    expect(res.body).toEqual({ ok: false, error: 'unknown service "myspace"', code: 'unknown-service', services: ['twitter', 'rogers'] });
   });
 
   it.each([
@@ -175,6 +178,6 @@ describe('read endpoints', () => {
     expect(metrics).toMatch(/outage_reports_total\{service="twitter",result="counted"\} 1/);
     const missing = await fetch(`${server.url}/api/nope`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ ok: false, error: 'no such endpoint: GET /api/nope' });
+    expect(await missing.json()).toEqual({ ok: false, error: 'no such endpoint: GET /api/nope', code: 'not-found' });
   });
 });
