@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { countryCode, reportBody, type ParsedIngestRow } from '../shared/schemas.ts';
@@ -8,7 +9,7 @@ import type { Dedupe } from './dedupe.ts';
 import { HttpError, noQuery, parseOr400, storageError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { FileFormatError, checkRow, readFileRows } from './rows.ts';
-import type { HistoryStore, MinuteCount } from './store/store.ts';
+import type { HistoryStore, IdempotentResult, MinuteCount } from './store/store.ts';
 
 export interface IngestDeps {
   config: Config;
@@ -61,11 +62,25 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
     requireTrusted(config.ingestToken, 'ingest'),
     ...bulkBody(config),
     async (req, res) => {
+      const key = idempotencyKey(req.get('idempotency-key'));
       const rows = await bulkRows(req, config);
       const counts: MinuteCount[] = rows.map((r) => ({ service: r.service, country: r.country, minute: minuteOf(r.at), count: r.count }));
-      await commit(store.add(counts));
-      metrics.ingestRows.inc(counts.length);
-      res.status(200).json({ ok: true, data: { accepted: counts.length } });
+      if (key === undefined) {
+        await commit(store.add(counts));
+        metrics.ingestRows.inc(counts.length);
+        res.status(200).json({ ok: true, data: { accepted: counts.length } });
+        return;
+      }
+      // The key is committed with the rows: a retry after a lost answer (or a crash) adds nothing.
+      const fingerprint = createHash('sha256').update(JSON.stringify(counts)).digest('base64url');
+      let outcome: IdempotentResult | undefined;
+      await commit(store.addOnce(counts, { key, fingerprint }).then((o) => void (outcome = o)));
+      if (outcome!.replayed && outcome!.fingerprint !== fingerprint) {
+        throw new HttpError(422, 'Idempotency-Key: already used for a request with other rows; use a new key per request', {}, 'idempotency-key-reused');
+      }
+      if (!outcome!.replayed) metrics.ingestRows.inc(counts.length);
+      res.set('idempotent-replayed', String(outcome!.replayed));
+      res.status(200).json({ ok: true, data: { accepted: outcome!.rows, replayed: outcome!.replayed } });
     },
   );
 
@@ -131,6 +146,13 @@ async function textRows(text: string, format: 'csv' | 'ndjson', maxRows: number)
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** `Idempotency-Key`: printable ASCII without spaces, 1-200 characters (a UUID is typical). */
+function idempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,200}$/.test(header)) throw new HttpError(400, 'Idempotency-Key: must be 1-200 printable characters without spaces, e.g. a UUID', {}, 'invalid-idempotency-key');
+  return header;
+}
 
 /** Waits for the rows to be on disk; a failed commit is the server's fault and says so. */
 export async function commit(write: Promise<void>): Promise<void> {
