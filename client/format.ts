@@ -62,6 +62,15 @@ export function countryName(code: string | undefined, fallback?: string): string
   return fallback || code || '?';
 }
 
+/** A language's name in the page's language (`ar` reads "Arabic" on an English page, "arabe" on a French one), else the code. */
+export function languageName(code: string): string {
+  try {
+    return cached('lang', {}, (tag) => new Intl.DisplayNames(tag, { type: 'language' }))?.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
 // ---- Time ---------------------------------------------------------------------------------
 
 /** The locale's clock: 'h12' or 'h23' (Intl's default for the locale's hour). */

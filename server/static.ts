@@ -69,7 +69,10 @@ export function staticClient(dir: string, config: Config): Router {
       }
       // The token moves into an HttpOnly cookie and out of the address bar (and its history).
       res.cookie(CONTROL_COOKIE, query, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
-      res.redirect(303, '/control');
+      // The rest of the link (`lang`, `channel`) survives the hop; only the token leaves the address.
+      const kept = new URL(req.originalUrl, 'http://control.invalid').searchParams;
+      kept.delete('token');
+      res.redirect(303, kept.size ? `/control?${kept}` : '/control');
       return;
     }
     if (!isProducer(req, config.controlToken)) {

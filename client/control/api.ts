@@ -1,12 +1,20 @@
 import type { ChannelState, ChannelUpdate, Incident, ServiceInfo } from '../../shared/protocol.ts';
+import { CATALOGUES, t, type MessageKey } from '../i18n/index.ts';
 
-/** A refused or failed call; `status` is 0 when the server could not be reached at all. */
+/**
+ * A refused or failed call, by the server's stable `code` (status 0: the server could not be
+ * reached). The message is the code's translation; the server's English text stays in `detail`
+ * for the console, never on the page.
+ */
 export class ApiError extends Error {
   constructor(
-    message: string,
+    readonly code: string,
     readonly status: number,
+    readonly detail = '',
+    /** The change's field the server refused (from its issue list), when it named one. */
+    readonly field?: string,
   ) {
-    super(message);
+    super(code);
     this.name = 'ApiError';
   }
 
@@ -16,7 +24,13 @@ export class ApiError extends Error {
   }
 }
 
-type Envelope<T> = { ok: true; data: T } | { ok: false; error: string };
+type Envelope<T> = { ok: true; data: T } | { ok: false; error?: string; code?: string; issues?: unknown };
+
+/** "locale: \"de\" is not …" → "locale": the field a 400 names first, as shared/schemas.ts writes it. */
+function fieldOf(issues: unknown): string | undefined {
+  const first = Array.isArray(issues) && typeof issues[0] === 'string' ? issues[0] : '';
+  return /^([A-Za-z]+)[.:]/.exec(first)?.[1];
+}
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
@@ -30,18 +44,18 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError('The server cannot be reached; retrying.', 0);
+    throw new ApiError('unreachable', 0);
   }
-  if (res.status === 401) throw new ApiError('Your control session has expired.', 401);
+  if (res.status === 401) throw new ApiError('unauthorized', 401);
   let envelope: Envelope<T> | undefined;
   try {
     envelope = (await res.json()) as Envelope<T>;
   } catch {
     // A 204 to DELETE, or a proxy's HTML error page: judge by the status alone.
     if (res.ok) return undefined as T;
-    throw new ApiError(`The server answered ${res.status} ${res.statusText}.`, res.status);
+    throw new ApiError(res.status >= 500 ? 'internal' : 'generic', res.status, `${res.status} ${res.statusText}`);
   }
-  if (!envelope.ok) throw new ApiError(envelope.error || `The server answered ${res.status}.`, res.status);
+  if (!envelope.ok) throw new ApiError(envelope.code ?? 'generic', res.status, envelope.error ?? '', fieldOf(envelope.issues));
   return envelope.data;
 }
 
@@ -68,7 +82,19 @@ export function listIncidents(service: string): Promise<Incident[]> {
   return call('GET', `/api/incidents?service=${encodeURIComponent(service)}`);
 }
 
-/** The error text to show inline, whatever was thrown. */
+/** A change's field in the page's language ("play/pause" for `playing`), or the field itself. */
+export function fieldName(field: string): string {
+  return field in CATALOGUES.en.control.fields ? t(`control.fields.${field}` as MessageKey) : field;
+}
+
+/**
+ * The error to show inline, in the page's language: a refused field by name, else the code's
+ * translation, else a generic refusal. The server's own English is never shown.
+ */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof ApiError)) return t('errors.generic');
+  if (error.code === 'invalid-request' && error.field && error.field in CATALOGUES.en.control.fields) {
+    return t('control.badField', { field: fieldName(error.field) });
+  }
+  return error.code in CATALOGUES.en.errors ? t(`errors.${error.code}` as MessageKey) : t('errors.generic');
 }

@@ -1,7 +1,9 @@
 import type { ChannelState } from '../../shared/protocol.ts';
 import { say } from './context.ts';
-import { formatZoneTime } from '../format.ts';
-import { dataTimeOf, formatSpeed } from './time.ts';
+import { serviceName } from '../../shared/services.ts';
+import { formatSpeed, formatZoned, UTC } from '../format.ts';
+import { t, translatePage } from '../i18n/index.ts';
+import { dataTimeOf } from './time.ts';
 
 /**
  * The server's own rule (`channelName` in shared/schemas.ts) repeated for an instant hint; the
@@ -38,19 +40,20 @@ export class ChannelList {
     private readonly hooks: ChannelListHooks,
   ) {
     root.innerHTML = `
-      <h2 class="card-title">Channels <span class="muted count"></span></h2>
+      <h2 class="card-title"><span data-i18n="control.channels"></span> <span class="muted count"></span></h2>
       <ul class="channel-list"></ul>
-      <p class="muted empty" hidden>No channels yet: create one below.</p>
+      <p class="muted empty" data-i18n="control.noChannels" hidden></p>
       <form class="new-channel" novalidate>
-        <label for="new-channel-name" class="field-label">New channel</label>
+        <label for="new-channel-name" class="field-label" data-i18n="control.newChannel"></label>
         <div class="row">
           <input id="new-channel-name" name="name" maxlength="64" placeholder="wall-1" autocomplete="off"
             spellcheck="false" autocapitalize="off" aria-describedby="new-channel-hint" />
-          <button type="submit" class="btn">Create</button>
+          <button type="submit" class="btn" data-i18n="control.create"></button>
         </div>
-        <p id="new-channel-hint" class="hint">1–64 letters, digits or dashes</p>
+        <p id="new-channel-hint" class="hint" data-i18n="control.nameHint"></p>
         <p class="field-error" role="alert" hidden></p>
       </form>`;
+    translatePage(root);
     this.list = root.querySelector('.channel-list')!;
     this.empty = root.querySelector('.empty')!;
     this.count = root.querySelector('.count')!;
@@ -97,7 +100,7 @@ export class ChannelList {
       row.item.remove();
       this.rows.delete(name);
     }
-    this.count.textContent = channels.length ? `(${channels.length})` : '';
+    this.count.textContent = channels.length ? t('common.count', { n: channels.length }) : '';
     this.empty.hidden = channels.length > 0;
     this.tick();
   }
@@ -108,7 +111,7 @@ export class ChannelList {
       const t = dataTimeOf(row.state, now);
       row.time.dateTime = new Date(t).toISOString();
       // Only the UTC clock in the compact list; the date shows in the detail view.
-      row.time.textContent = `${formatZoneTime(t, 'UTC', true)} UTC`;
+      row.time.textContent = formatZoned(t, UTC, true);
     }
   }
 
@@ -123,7 +126,7 @@ export class ChannelList {
     button.className = 'channel-row';
     button.dataset.name = name;
     button.innerHTML = `
-      <span class="ch-name"></span><span class="mode-pill"></span>
+      <span class="ch-name" translate="no"></span><span class="mode-pill"></span>
       <span class="ch-meta"><span class="ch-service"></span> · <time class="ch-time"></time> · <span class="ch-play"></span></span>`;
     item.append(button);
     const row: Row = { item, button, time: button.querySelector('time')!, state: undefined as never };
@@ -138,15 +141,15 @@ export class ChannelList {
     button.querySelector('.ch-name')!.textContent = state.name;
     const pill = button.querySelector<HTMLElement>('.mode-pill')!;
     pill.dataset.mode = state.mode;
-    pill.textContent = state.mode === 'live' ? 'Live' : 'Replay';
-    button.querySelector('.ch-service')!.textContent = state.service;
-    button.querySelector('.ch-play')!.textContent = state.playing ? `playing ${formatSpeed(state.speed)}` : 'paused';
+    pill.textContent = t(`common.${state.mode}`);
+    button.querySelector('.ch-service')!.textContent = serviceName(state.service);
+    button.querySelector('.ch-play')!.textContent = state.playing ? t('common.playing', { speed: formatSpeed(state.speed) }) : t('common.paused');
   }
 
   private async create(): Promise<void> {
     const name = this.input.value.trim();
     if (!NAME.test(name)) {
-      say(this.error, name ? 'Use 1–64 letters, digits or dashes, starting with a letter or digit.' : 'Type a name first.');
+      say(this.error, t(name ? 'control.nameRule' : 'control.nameFirst'));
       this.input.focus();
       return;
     }

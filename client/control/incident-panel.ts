@@ -1,6 +1,8 @@
 import type { ChannelState, Incident } from '../../shared/protocol.ts';
+import { serviceName } from '../../shared/services.ts';
 import { countryName, formatCount, formatDuration, formatList, formatUtcDateTime, incidentLength } from '../format.ts';
-import { t } from '../i18n/index.ts';
+import { t, translatePage } from '../i18n/index.ts';
+import { noteText } from '../ui/incidents.ts';
 import { isSimulated, simulatedMark } from '../ui/sim-mark.ts';
 import { listIncidents, messageOf } from './api.ts';
 import { report, say, type Driver } from './context.ts';
@@ -24,10 +26,11 @@ export class IncidentPanel {
     private readonly driver: Driver,
   ) {
     root.innerHTML = `
-      <h2 class="card-title">Incidents <span class="muted service-name"></span></h2>
+      <h2 class="card-title"><span data-i18n="control.incidents"></span> <span class="muted service-name"></span></h2>
       <p class="muted incidents-status" role="status"></p>
       <ol class="incident-list"></ol>
       <p class="field-error" role="alert" hidden></p>`;
+    translatePage(root);
     this.list = root.querySelector('.incident-list')!;
     this.status = root.querySelector('.incidents-status')!;
     this.error = root.querySelector('.field-error')!;
@@ -46,7 +49,7 @@ export class IncidentPanel {
       this.incidents = [];
       this.list.replaceChildren();
       say(this.error, '');
-      this.list.closest('section')!.querySelector('.service-name')!.textContent = state.service;
+      this.list.closest('section')!.querySelector('.service-name')!.textContent = serviceName(state.service);
       void this.load();
     }
     this.mark(state);
@@ -57,7 +60,7 @@ export class IncidentPanel {
     const service = this.service;
     window.clearTimeout(this.timer);
     if (!service) return;
-    if (!this.incidents.length) say(this.status, 'Loading…');
+    if (!this.incidents.length) say(this.status, t('common.loading'));
     try {
       const incidents = await listIncidents(service);
       if (seq !== this.seq) return;
@@ -65,13 +68,13 @@ export class IncidentPanel {
       this.draw();
     } catch (error) {
       if (seq !== this.seq) return;
-      say(this.status, `Incidents could not be loaded: ${messageOf(error)}`);
+      say(this.status, t('control.incidentsFailed', { reason: messageOf(error) }));
     }
     this.timer = window.setTimeout(() => void this.load(), REFRESH_MS);
   }
 
   private draw(): void {
-    say(this.status, this.incidents.length ? '' : 'No incidents detected for this service.');
+    say(this.status, this.incidents.length ? '' : t('control.noIncidents'));
     const now = Date.now();
     this.list.replaceChildren(
       ...this.incidents.map((incident) => {
@@ -94,12 +97,14 @@ export class IncidentPanel {
         item.querySelector('.level-tag')!.textContent = t(`level.${incident.level}`);
         if (isSimulated(incident)) item.querySelector('.incident-head')!.append(simulatedMark());
         item.querySelector('.incident-when')!.textContent = `${formatUtcDateTime(incident.start)} · ${length}`;
-        item.querySelector('.incident-what')!.textContent =
-          `Peak ${formatCount(incident.peakCount)} at ${formatUtcDateTime(incident.peak)}${top ? ` · ${top}` : ''}${incident.note ? ` · ${incident.note}` : ''}`;
+        const what = [t('control.incidentPeak', { peak: formatCount(incident.peakCount), time: formatUtcDateTime(incident.peak) })];
+        if (top) what.push(top);
+        if (incident.note) what.push(noteText(incident.note));
+        item.querySelector('.incident-what')!.textContent = what.join(' · ');
         for (const b of item.querySelectorAll<HTMLButtonElement>('button')) {
           b.textContent = b.dataset.act === 'peak' ? t('control.jumpToPeak') : t('control.replayFromStart');
           b.dataset.id = incident.id;
-          b.setAttribute('aria-label', `${b.textContent}: ${incident.service} ${formatUtcDateTime(incident.peak)}`);
+          b.setAttribute('aria-label', `${b.textContent}: ${serviceName(incident.service)} ${formatUtcDateTime(incident.peak)}`);
         }
         item.title = incident.end === null ? t('time.ago', { duration: formatDuration(now - incident.start) }) : '';
         return item;

@@ -1,4 +1,6 @@
 import { MINUTE_MS } from '../../shared/time.ts';
+import { locale } from '../i18n/index.ts';
+import { arrowStep } from '../ui/keys.ts';
 
 export interface KeyActions {
   togglePlay(): void;
@@ -16,7 +18,8 @@ const ACTIVATES = 'button, a[href], summary';
 
 /**
  * The map page's keys, so a producer's hands already know them: Space plays or pauses, ←/→ step a
- * minute (Shift: 15); plus L for live, R for replay and N for a new channel.
+ * minute (Shift: 15) in the reading direction (in Arabic → goes back in time, as on the map page's
+ * mirrored chart); plus L for live, R for replay and N for a new channel.
  */
 export function bindKeys(actions: KeyActions): void {
   // After a mouse click (detail > 0) focus leaves the button, so the next Space plays or pauses
@@ -38,8 +41,8 @@ export function bindKeys(actions: KeyActions): void {
     if (key === ' ' && target?.closest(ACTIVATES)) return;
     const run: Record<string, () => void> = {
       ' ': () => actions.togglePlay(),
-      ArrowLeft: () => actions.step(-(e.shiftKey ? 15 : 1) * MINUTE_MS),
-      ArrowRight: () => actions.step((e.shiftKey ? 15 : 1) * MINUTE_MS),
+      ArrowLeft: () => actions.step(arrowStep('ArrowLeft', locale().dir === 'rtl') * (e.shiftKey ? 15 : 1) * MINUTE_MS),
+      ArrowRight: () => actions.step(arrowStep('ArrowRight', locale().dir === 'rtl') * (e.shiftKey ? 15 : 1) * MINUTE_MS),
       l: () => actions.live(),
       r: () => actions.replay(),
     };

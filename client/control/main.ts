@@ -1,5 +1,7 @@
 import type { ChannelState, ChannelUpdate } from '../../shared/protocol.ts';
-import { ApiError, deleteChannel, listChannels, listServices, messageOf, updateChannel } from './api.ts';
+import { applyLocale, locale, t } from '../i18n/index.ts';
+import { formatList, formatZoned, UTC } from '../format.ts';
+import { ApiError, deleteChannel, fieldName, listChannels, listServices, messageOf, updateChannel } from './api.ts';
 import { ChannelList } from './channel-list.ts';
 import type { Driver, SendResult } from './context.ts';
 import { IncidentPanel } from './incident-panel.ts';
@@ -12,6 +14,9 @@ const POLL_MS = 2_000;
 const SERVICES_RETRY_MS = 5_000;
 /** Data times tick four times a second so a 3600× replay still reads as moving. */
 const TICK_MS = 250;
+
+// lang and dir on <html> and the static words (data-i18n) before any panel draws itself.
+applyLocale();
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const controls = byId<HTMLFieldSetElement>('drive-controls');
@@ -60,9 +65,9 @@ function online(error?: unknown, wrote = false): void {
   expired.hidden = !sessionLost;
   // A 4xx is an answer (the server is fine, the change was not); no answer or a 5xx is trouble.
   const status = error instanceof ApiError ? error.status : error ? 0 : 200;
-  const trouble = status === 0 ? 'Server unreachable, retrying' : status >= 500 ? 'Server error, retrying' : '';
+  const trouble = status === 0 ? t('control.serverDown') : status >= 500 ? t('control.serverError') : '';
   connection.dataset.state = trouble ? 'offline' : sessionLost ? 'expired' : 'online';
-  connection.textContent = trouble || (sessionLost ? 'Session expired' : 'Synced');
+  connection.textContent = trouble || (sessionLost ? t('control.sessionExpired') : t('control.synced'));
   connection.title = error ? messageOf(error) : '';
 }
 
@@ -72,7 +77,9 @@ function render(): void {
   placeholder.hidden = !!state;
   controls.hidden = !state;
   remove.hidden = preview.hidden = !state;
-  title.textContent = state ? state.name : 'No channel selected';
+  title.textContent = state ? state.name : t('control.noChannel');
+  // A channel's name is the producer's own word, kept as typed in any language.
+  title.translate = !state;
   if (!state) return;
   preview.href = `/screen?channel=${encodeURIComponent(state.name)}`;
   playhead.render(state);
@@ -106,23 +113,24 @@ function select(name: string | undefined): void {
 
 async function send(update: ChannelUpdate): Promise<SendResult> {
   const name = selected;
-  if (!name) return { ok: false, error: 'Select a channel first.' };
-  if (busy) return { ok: false, error: 'The previous change is still being applied.' };
+  if (!name) return { ok: false, error: t('control.selectFirst') };
+  if (busy) return { ok: false, error: t('control.stillApplying') };
   setBusy(true);
   writes++;
+  const fields = formatList(Object.keys(update).map(fieldName));
   answer.dataset.state = 'busy';
-  answer.textContent = `Sending ${Object.keys(update).join(', ')}…`;
+  answer.textContent = t('control.sending', { fields });
   try {
     const state = await updateChannel(name, update);
     upsert(state);
     online(undefined, true);
     answer.dataset.state = 'ok';
-    answer.textContent = `Applied ${Object.keys(update).join(', ')} · v${state.version} at ${new Date().toLocaleTimeString()}`;
+    answer.textContent = t('control.applied', { fields, version: state.version, time: formatZoned(Date.now(), UTC, true) });
     return { ok: true, state };
   } catch (error) {
     online(error);
     answer.dataset.state = 'error';
-    answer.textContent = `Not applied (${Object.keys(update).join(', ')}): ${messageOf(error)}`;
+    answer.textContent = t('control.notApplied', { fields, reason: messageOf(error) });
     return { ok: false, error: messageOf(error) };
   } finally {
     writes++;
@@ -153,7 +161,7 @@ async function create(name: string): Promise<string> {
     online(undefined, true);
     select(name);
     answer.dataset.state = 'ok';
-    answer.textContent = `Created ${name} · ${state.service}, ${state.mode} · v${state.version}`;
+    answer.textContent = t('control.created', { name, service: state.service, mode: t(`common.${state.mode}`), version: state.version });
     return '';
   } catch (error) {
     online(error);
@@ -165,7 +173,7 @@ async function create(name: string): Promise<string> {
 
 remove.addEventListener('click', async () => {
   const name = selected;
-  if (!name || !confirm(`Delete channel "${name}"? Screens following it lose their channel.`)) return;
+  if (!name || !confirm(t('control.confirmDelete', { name }))) return;
   setBusy(true);
   writes++;
   try {
@@ -176,7 +184,7 @@ remove.addEventListener('click', async () => {
   } catch (error) {
     online(error);
     answer.dataset.state = 'error';
-    answer.textContent = `Could not delete: ${messageOf(error)}`;
+    answer.textContent = t('control.couldNotDelete', { reason: messageOf(error) });
   } finally {
     writes++;
     setBusy(false);
@@ -198,7 +206,7 @@ async function poll(): Promise<void> {
       select(undefined);
       if (deleted) {
         answer.dataset.state = 'error';
-        answer.textContent = `Channel "${name}" was deleted (by another producer?).`;
+        answer.textContent = t('control.deleted', { name: name ?? '' });
       }
     } else render();
   } catch (error) {
@@ -218,6 +226,31 @@ async function loadServices(): Promise<void> {
   }
 }
 
+/** The keys line from the catalogue, each key in a <kbd>; the arrows follow the reading direction. */
+function writeKeys(): void {
+  const rtl = locale().dir === 'rtl';
+  const keys: Record<string, string> = {
+    space: t('control.keySpace'),
+    back: rtl ? '→' : '←',
+    forward: rtl ? '←' : '→',
+    shift: t('control.keyShift'),
+    l: 'L',
+    r: 'R',
+    n: 'N',
+    up: '↑',
+    down: '↓',
+  };
+  // Markers in place of each key, so the message's own word order decides where each <kbd> goes.
+  const marked = t('control.keys', Object.fromEntries(Object.keys(keys).map((k) => [k, `\uE000${k}\uE001`])));
+  const footer = byId('keys');
+  footer.replaceChildren(
+    ...marked.split(/\u2068?\uE000(\w+)\uE001\u2069?/).map((part, i) =>
+      i % 2 ? Object.assign(document.createElement('kbd'), { textContent: keys[part] ?? part }) : document.createTextNode(part),
+    ),
+  );
+}
+
+writeKeys();
 bindKeys({
   togglePlay: () => void playhead.togglePlay(),
   step: (ms) => void playhead.step(ms),

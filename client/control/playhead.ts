@@ -1,8 +1,11 @@
 import type { ChannelState, ChannelUpdate, ServiceInfo } from '../../shared/protocol.ts';
 import { REPLAY_SPEEDS } from '../../shared/protocol.ts';
+import { serviceName } from '../../shared/services.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
+import { formatSpeed, UTC } from '../format.ts';
+import { locale, t, t as message, translatePage } from '../i18n/index.ts';
 import { report, say, type Driver } from './context.ts';
-import { dataTimeOf, formatInZone, formatSpeed, formatUtcFull, fromUtcInputValue, toUtcInputValue } from './time.ts';
+import { dataTimeOf, formatFull, fromUtcInputValue, toUtcInputValue } from './time.ts';
 
 // Inline SVG, as on the map page: the media symbols are missing from many system fonts.
 const icon = (path: string) => `<svg class="icon" viewBox="0 0 16 16" aria-hidden="true"><path d="${path}"/></svg>`;
@@ -10,6 +13,18 @@ const PLAY = icon('M4 2.5v11l9.5-5.5z');
 const PAUSE = icon('M4 3h3v10H4zM9 3h3v10H9z');
 
 const STEPS = [-15, -1, 1, 15] as const;
+
+/** A step button's words: "−15 min", and "Back 15 min (Shift ←)" with the arrow of the reading direction. */
+function stepWords(minutes: number): { label: string; title: string } {
+  const rtl = locale().dir === 'rtl';
+  const arrow = (minutes < 0) !== rtl ? '←' : '→';
+  const count = Math.abs(minutes);
+  const key = count > 1 ? t('control.withShift', { key: arrow }) : arrow;
+  return {
+    label: `${minutes < 0 ? '−' : '+'}${t('common.minutes', { count })}`,
+    title: t(minutes < 0 ? 'control.stepBack' : 'control.stepForward', { minutes: count, key }),
+  };
+}
 
 /** Service, live or replay, play and pause, speed and seek: everything about where the screens are. */
 export class PlayheadPanel {
@@ -35,7 +50,7 @@ export class PlayheadPanel {
     private readonly driver: Driver,
   ) {
     root.innerHTML = `
-      <h2 class="card-title">Playhead</h2>
+      <h2 class="card-title" data-i18n="control.playhead"></h2>
       <div class="now">
         <span class="mode-badge"></span>
         <div class="now-times">
@@ -44,24 +59,30 @@ export class PlayheadPanel {
         </div>
       </div>
       <div class="row">
-        <div class="segmented" role="group" aria-label="Mode">
-          <button type="button" class="btn btn-big btn-live" data-act="live" title="Follow the live data (L)">Live</button>
-          <button type="button" class="btn btn-big btn-replay" data-act="replay" title="Hold the current moment as a replay (R)">Replay</button>
+        <div class="segmented" role="group" data-i18n-attr="aria-label:control.mode">
+          <button type="button" class="btn btn-big btn-live" data-act="live" data-i18n="common.live" data-i18n-attr="title:control.followLive"></button>
+          <button type="button" class="btn btn-big btn-replay" data-act="replay" data-i18n="common.replay" data-i18n-attr="title:control.holdReplay"></button>
         </div>
         <button type="button" class="btn btn-big btn-play" data-act="play"></button>
       </div>
       <div class="row">
-        <label class="field">Speed <select class="speed"></select></label>
-        <label class="field">Service <select class="service"></select></label>
+        <label class="field"><span data-i18n="control.speed"></span> <select class="speed"></select></label>
+        <label class="field"><span data-i18n="control.service"></span> <select class="service"></select></label>
       </div>
       <form class="seek row" novalidate>
-        <label class="field">Seek to (UTC) <input type="datetime-local" step="60" /></label>
-        <button type="submit" class="btn">Go</button>
+        <label class="field"><span data-i18n="control.seekTo"></span> <input type="datetime-local" step="60" /></label>
+        <button type="submit" class="btn" data-i18n="control.go"></button>
       </form>
-      <div class="row quick" role="group" aria-label="Step the playhead">
-        ${STEPS.map((m) => `<button type="button" class="btn" data-step="${m}" title="${m < 0 ? 'Back' : 'Forward'} ${Math.abs(m)} min (${m < 0 ? '←' : '→'}${Math.abs(m) > 1 ? ' with Shift' : ''})">${m < 0 ? '−' : '+'}${Math.abs(m)} min</button>`).join('')}
+      <div class="row quick" role="group" data-i18n-attr="aria-label:control.steps">
+        ${STEPS.map((m) => `<button type="button" class="btn" data-step="${m}"></button>`).join('')}
       </div>
       <p class="field-error" role="alert" hidden></p>`;
+    translatePage(root);
+    for (const button of root.querySelectorAll<HTMLButtonElement>('[data-step]')) {
+      const { label, title } = stepWords(Number(button.dataset.step));
+      button.textContent = label;
+      button.title = title;
+    }
     const q = <T extends Element>(selector: string) => root.querySelector<T>(selector)!;
     this.badge = q('.mode-badge');
     this.utc = q('.now-utc');
@@ -108,14 +129,16 @@ export class PlayheadPanel {
     this.shown = { name: state.name, version: state.version };
     const live = state.mode === 'live';
     this.badge.dataset.mode = state.mode;
-    this.badge.textContent = live ? 'Live' : 'Replay';
+    this.badge.textContent = t(live ? 'common.live' : 'common.replay');
     this.live.setAttribute('aria-pressed', String(live));
     this.replay.setAttribute('aria-pressed', String(!live));
-    this.play.innerHTML = `${state.playing ? PAUSE : PLAY}<span>${state.playing ? 'Pause' : 'Play'}</span>`;
-    this.play.title = `${state.playing ? 'Pause' : 'Play'} (space)`;
+    const action = t(state.playing ? 'common.pause' : 'common.play');
+    this.play.innerHTML = state.playing ? PAUSE : PLAY;
+    this.play.append(Object.assign(document.createElement('span'), { textContent: action }));
+    this.play.title = t('playback.playHint', { action });
     // A live channel runs on the service's clock; the speed only matters once it is a replay.
     this.speed.disabled = live;
-    this.speed.title = live ? 'Replay speed: switch to replay first' : 'Replay speed: data seconds per second';
+    this.speed.title = t(live ? 'control.speedLive' : 'control.speedReplay');
     // A speed set through the API outside the offered list is still shown as it is, not as 1×.
     const speeds: number[] = [...REPLAY_SPEEDS];
     if (!speeds.includes(state.speed)) speeds.push(state.speed);
@@ -136,11 +159,11 @@ export class PlayheadPanel {
     if (!state) return;
     const t = dataTimeOf(state, now);
     this.utc.dateTime = new Date(t).toISOString();
-    this.utc.textContent = formatUtcFull(t);
+    this.utc.textContent = formatFull(t);
     // The newsroom's clock, unless it is UTC itself (the line above already says it).
-    const local = state.timeZone === 'UTC' || state.timeZone === 'Etc/UTC' ? '' : formatInZone(t, state.timeZone);
-    this.zone.textContent = local ? `${local} (${state.timeZone})` : `Newsroom zone ${state.timeZone}`;
-    this.motion.textContent = state.playing ? `Playing ${formatSpeed(state.speed)}` : 'Paused';
+    const local = state.timeZone === UTC || state.timeZone === 'Etc/UTC' ? '' : formatFull(t, state.timeZone);
+    this.zone.textContent = local || message('control.newsroomZone', { zone: state.timeZone });
+    this.motion.textContent = state.playing ? message('control.playingAt', { speed: formatSpeed(state.speed) }) : message('control.paused');
     this.motion.dataset.playing = String(state.playing);
   }
 
@@ -169,7 +192,7 @@ export class PlayheadPanel {
     const t = Math.round(dataTimeOf(state) + ms);
     // Past the live edge there is no data yet; say what to press rather than send a refused seek.
     if (t > Date.now()) {
-      say(this.error, 'That is past the live edge: press Live to follow live data.');
+      say(this.error, message('control.pastLive'));
       return Promise.resolve();
     }
     return this.seekTo(t);
@@ -178,7 +201,7 @@ export class PlayheadPanel {
   private seekToInput(): Promise<void> {
     const t = fromUtcInputValue(this.seek.value);
     if (t === undefined) {
-      say(this.error, 'Pick a date and time (UTC) to seek to.');
+      say(this.error, message('control.pickTime'));
       return Promise.resolve();
     }
     return this.seekTo(t);
@@ -207,7 +230,7 @@ export class PlayheadPanel {
   private fillServices(current: string): void {
     const ids = this.services.includes(current) ? this.services : [current, ...this.services];
     const now = [...this.service.options].map((o) => o.value);
-    if (now.join() !== ids.join()) this.service.replaceChildren(...ids.map((id) => new Option(id, id)));
+    if (now.join() !== ids.join()) this.service.replaceChildren(...ids.map((id) => new Option(serviceName(id), id)));
     this.service.value = current;
   }
 }

@@ -1,5 +1,7 @@
 import type { ChannelState } from '../../shared/protocol.ts';
 import { dataTimeAt } from '../../shared/time.ts';
+import { t as message } from '../i18n/index.ts';
+import { formatDateTime, UTC, zoneLabel } from '../format.ts';
 
 export { isTimeZone } from '../../shared/time.ts';
 
@@ -28,7 +30,6 @@ export function fromUtcInputValue(value: string): number | undefined {
   const t = Date.parse(`${value}Z`);
   return Number.isFinite(t) ? t : undefined;
 }
-
 
 /** Zones newsrooms ask for most; the input takes any other IANA name too. */
 export const COMMON_ZONES = [
@@ -72,50 +73,11 @@ export const COMMON_ZONES = [
   'Pacific/Honolulu',
 ] as const;
 
-const utcFull = new Intl.DateTimeFormat(undefined, {
-  timeZone: 'UTC',
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** Date and second in UTC: the producer must never guess which day a replay is on. */
-export function formatUtcFull(t: number): string {
-  return `${utcFull.format(t)} UTC`;
-}
-
-const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
-
-/** `t` on the newsroom's wall clock with the zone's short name, or '' for an unknown zone. */
-export function formatInZone(t: number, zone: string): string {
-  let f = zoneFormats.get(zone);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat(undefined, {
-        timeZone: zone,
-        day: 'numeric',
-        month: 'short',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        hourCycle: 'h23',
-        timeZoneName: 'short',
-      });
-    } catch {
-      // A zone the browser does not know (an older ICU) must not break the whole console.
-      f = null;
-    }
-    zoneFormats.set(zone, f);
-  }
-  return f ? f.format(t) : '';
-}
-
-const speedFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
-
-export function formatSpeed(speed: number): string {
-  return `${speedFormat.format(speed)}×`;
+/**
+ * Date and second of `t` in `zone`, the zone named in the page's language ("29 Dec 2022, 00:53:00
+ * UTC"): the producer must never guess which day a replay is on. '' for a zone Intl does not know.
+ */
+export function formatFull(t: number, zone = UTC): string {
+  const time = formatDateTime(t, zone, true);
+  return time ? message('time.zoneLabel', { time, zone: zoneLabel(zone, t) }) : '';
 }

@@ -161,7 +161,7 @@ function proper<T extends HTMLElement>(el: T): T {
 }
 
 /** The bundled scenarios' notes (shared/scenarios.ts) in the reader's language; any other note as stored. */
-function noteText(note: string): string {
+export function noteText(note: string): string {
   if (note.startsWith('Reconstructed from press reports')) return t('incidents.reconstructed');
   if (note.startsWith('Synthetic:')) return t('incidents.synthetic');
   return note;
