@@ -25,17 +25,26 @@ function floorOf(max: number): number {
 }
 
 /**
- * Heat in [0, 1] for a window count: 0 means no reports, 1 means `max` or more. Logarithmic in two
- * pieces: 1 to 10 reports take the first 12% of the ramp (a single report stays visible and apart
- * from none), 10 to `max` the remaining 88%. With `max` 10,000 each decade from 10 up gets 29% of
- * the ramp instead of 25%, and 300 and 2,500 land 0.27 apart (red against amber).
+ * Above the floor the log of the count is raised to this power: the ramp's perceptual length goes
+ * to the hundreds and thousands an outage runs through, not to the tens below them. With 1 (a
+ * plain log) Canada's 1,125 and the UK's 2,598 were 44 apart in RGB; with 1.5, 59; 300 and 2,500
+ * go from 102 to 133 apart.
+ */
+const UPPER_POWER = 1.5;
+
+/**
+ * Heat in [0, 1] for a window count: 0 means no reports, 1 means `max` or more. In two pieces:
+ * 1 to 10 reports take the first 12% of the ramp on a log scale (a single report stays visible and
+ * apart from none); from 10 to `max` heat is `(log(count / 10) / log(max / 10)) ^ 1.5` over the rest.
+ * Monotonic, so more reports are always hotter; the legend's ticks show where counts fall.
  */
 export function heatOf(count: number, max: number): number {
   if (!(count > 0)) return 0;
   const top = Math.max(max, 1);
   const floor = floorOf(top);
   if (count <= floor) return ONE_REPORT + ((AT_FLOOR - ONE_REPORT) * Math.log(Math.max(1, count))) / Math.log(Math.max(floor, 1 + 1e-9));
-  return Math.min(1, AT_FLOOR + ((1 - AT_FLOOR) * Math.log(count / floor)) / Math.log(Math.max(top / floor, 1 + 1e-9)));
+  const x = Math.min(1, Math.log(count / floor) / Math.log(Math.max(top / floor, 1 + 1e-9)));
+  return AT_FLOOR + (1 - AT_FLOOR) * x ** UPPER_POWER;
 }
 
 /** Inverse of `heatOf` for counts of one or more: the count shown at heat `h`. */
@@ -43,7 +52,7 @@ export function countAtHeat(h: number, max: number): number {
   const top = Math.max(max, 1);
   const floor = floorOf(top);
   if (h <= AT_FLOOR) return Math.exp(((h - ONE_REPORT) / (AT_FLOOR - ONE_REPORT)) * Math.log(floor));
-  return floor * Math.exp(((h - AT_FLOOR) / (1 - AT_FLOOR)) * Math.log(top / floor));
+  return floor * Math.exp(((h - AT_FLOOR) / (1 - AT_FLOOR)) ** (1 / UPPER_POWER) * Math.log(top / floor));
 }
 
 /** CSS colour for heat `h` (0 gives the no-reports colour). */
@@ -67,15 +76,16 @@ export function rampStops(colorOf: (h: number) => string = heatColor, steps = 16
 
 /**
  * Legend ticks: the floor (10), the powers of ten up to `max` with a 300 (3,000...) between where
- * there is room, and `max` itself if it is not one. The 300 matters: the ramp separates 300 from
+ * there is room, and `max` itself if it is not one. The 3s matter: the ramp separates 300 from
  * 2,500, so the key must too.
  */
 export function legendTicks(max: number): number[] {
   const ticks: number[] = [floorOf(max)];
   for (let decade = ticks[0]! * 10; decade <= max; decade *= 10) {
     ticks.push(decade);
-    // A 3 only where a whole decade remains above it, or its label would sit on the next one's.
-    if (decade >= 100 && decade * 30 <= max) ticks.push(decade * 3);
+    // A 3 only where its label has room before the next tick's (about a sixth of the ramp).
+    const three = decade * 3;
+    if (decade >= 100 && three < max && heatOf(Math.min(decade * 10, max), max) - heatOf(three, max) >= 0.15) ticks.push(three);
   }
   if (ticks[ticks.length - 1] !== max) ticks.push(max);
   return ticks;
