@@ -42,6 +42,8 @@ export interface Application {
   clocks: Clocks;
   channels: Channels;
   frames: FrameSource;
+  incidents: IncidentFinder;
+  dedupe: Dedupe;
   /** Loads the stored channels, starts the frame loops and housekeeping (listening is the caller's). */
   start(): Promise<void>;
   /**
@@ -112,6 +114,8 @@ export function createApplication(deps: AppDeps): Application {
     clocks,
     channels,
     frames,
+    incidents,
+    dedupe,
     async start() {
       await channels.load();
       channels.start();

@@ -32,6 +32,9 @@ interface Run {
  * least two slots (or reaching `outage`), with gaps of one quiet slot bridged. Its peak is then
  * found at minute resolution: the minute whose trailing window holds the most reports.
  */
+/** Services whose incidents are kept (oldest computed goes first). */
+const MAX_CACHED_SERVICES = 256;
+
 export class IncidentFinder {
   private readonly cache = new Map<string, { generation: string; at: number; incidents: Incident[] }>();
 
@@ -41,6 +44,11 @@ export class IncidentFinder {
     private readonly clocks: Clocks,
     private readonly config: Config,
   ) {}
+
+  /** Services held in the cache (for tests of the memory bound). */
+  get size(): number {
+    return this.cache.size;
+  }
 
   async find(service: string): Promise<Incident[]> {
     // The key's rows and its service's baselines: a commit to either may change the incidents.
@@ -52,7 +60,10 @@ export class IncidentFinder {
     // (a simulation run removed) may not.
     if (hit && Date.now() - hit.at < REFRESH_MS && (await this.store.range(service)) !== null) return hit.incidents;
     const incidents = await this.detect(service);
+    this.cache.delete(service);
     this.cache.set(service, { generation, at: Date.now(), incidents });
+    // Callers check the service exists first; the bound holds whatever they do.
+    if (this.cache.size > MAX_CACHED_SERVICES) this.cache.delete(this.cache.keys().next().value!);
     return incidents;
   }
 
