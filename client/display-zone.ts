@@ -4,6 +4,7 @@
  * their own. The address keeps the choice (`?tz=viewer`, `?tz=utc` or an IANA name).
  */
 import { UTC, viewerZone } from './format.ts';
+import { writeParam } from './url-state.ts';
 
 export type ZoneChoice = 'utc' | 'newsroom' | 'viewer';
 
@@ -52,9 +53,11 @@ export function zoneChoices(): Array<{ choice: ZoneChoice; zone: string }> {
   return out;
 }
 
+/** The reader's switch: the choice goes into the address too (`tz`), so a copied link keeps the zone. */
 export function setZoneChoice(next: ZoneChoice): void {
   if (next === choice) return;
   choice = next;
+  writeParam('tz', tzParam());
   for (const listener of listeners) listener();
 }
 
@@ -64,6 +67,13 @@ export function setNewsroomZone(zone: string | undefined): void {
   if (next === newsroom) return;
   newsroom = next;
   for (const listener of listeners) listener();
+}
+
+/** The `tz` value that reopens the current choice; undefined for UTC, the default. */
+function tzParam(): string | undefined {
+  if (zoneChoice() === 'viewer') return 'viewer';
+  if (zoneChoice() === 'newsroom') return newsroom;
+  return undefined;
 }
 
 export function onZoneChange(listener: () => void): void {

@@ -60,6 +60,20 @@ export function viewUrl(state: ViewState, base = location.href): URL {
   return url;
 }
 
+/**
+ * Sets one parameter of the address (removes it for undefined), keeping the rest and adding no
+ * history entry: for a setting outside ViewState such as the clock's zone (`tz`). The UrlWriter
+ * rebuilds from the current address, so the two never undo each other.
+ */
+export function writeParam(name: string, value: string | undefined, base = location.href): void {
+  const url = new URL(base);
+  if (value === undefined) url.searchParams.delete(name);
+  else url.searchParams.set(name, value);
+  // The same readable form as viewUrl: "t=2022-12-29T00:45:00Z", "tz=America/New_York".
+  url.search = url.searchParams.toString().replace(/%3A/gi, ':').replace(/%2F/gi, '/');
+  if (url.href !== location.href) history.replaceState(history.state, '', url);
+}
+
 // Safari throws after more than 100 history.replaceState calls per 30 seconds (maplibre's hash.ts
 // notes the same for the hash); one write per 350 ms stays under that while a replay plays.
 const MIN_INTERVAL_MS = 350;

@@ -9,7 +9,7 @@ import { BROADCAST_SAFE_RATE } from '../map/heat-tween.ts';
 import { applyPalette, createMap, projectionFrom, SOURCE_ID, whenMapReady, type MapPadding } from '../map/map.ts';
 import { mountHeat } from '../map/mount-heat.ts';
 import { paletteFor } from '../map/palette.ts';
-import { applyLocale, t } from '../i18n/index.ts';
+import { applyLocale, locale, setLocale, t } from '../i18n/index.ts';
 import { LINK_NOTES, WATCH_ERRORS } from '../strings.ts';
 import { exposeTestHandle } from '../test-handle.ts';
 import { TrendTracker } from '../trend.ts';
@@ -17,7 +17,7 @@ import { Legend } from '../ui/legend.ts';
 import { ScreenCamera } from './camera.ts';
 import { Counters } from './counters.ts';
 import { OnAir } from './on-air.ts';
-import { readScreenParams, serviceTitle, validZone } from './params.ts';
+import { readScreenParams, screenLocale, serviceTitle, validZone } from './params.ts';
 import { SourceLine } from './source-line.ts';
 import '../styles/tokens.css';
 import '../styles/base.css';
@@ -80,6 +80,19 @@ const map = createMap(byId('map'), padding, {
 const sourceLine = new SourceLine(source);
 // MapLibre labels its canvas "Map" in English; the page's own label replaces it.
 map.getCanvas().setAttribute('aria-label', t('main.mapLabel'));
+
+/**
+ * Switches the page's language in place when the channel's `locale` changes (no reload, so the
+ * screen never goes blank on air): lang/dir and static words now; the snapshot that brought the
+ * change then redraws the headline, counters, legend and source line in the new language.
+ */
+function followLanguage(channelLocale: string | undefined): void {
+  const next = screenLocale(location.search, params.target, channelLocale, navigator.languages);
+  if (next.tag === locale().tag) return;
+  setLocale(next);
+  applyLocale();
+  map.getCanvas().setAttribute('aria-label', t('main.mapLabel'));
+}
 const camera = new ScreenCamera(map, padding);
 
 function recordTrend(service: string, t: number, states: CountryStates): void {
@@ -142,6 +155,7 @@ const target = params.target;
 // An unattended screen keeps asking until what it follows exists; only a page too old gives up.
 const feed = new PlayheadFeed({ retry: (code: FeedErrorCode) => code !== 'unsupported-protocol' && code !== 'invalid-request' });
 feed.on('snapshot', (snapshot, states) => {
+  followLanguage(snapshot.channel?.locale);
   notice.hidden = true;
   heatMax = snapshot.heatMax;
   windowMinutes = snapshot.windowMinutes;

@@ -1,6 +1,7 @@
 import type { Theme } from '../../shared/protocol.ts';
 import { serviceName } from '../../shared/services.ts';
 import type { WatchTarget } from '../feed.ts';
+import { matchLocale, resolveLocale, type Locale } from '../i18n/locale.ts';
 
 /** What an unattended page follows: a producer's named channel, or one service live. */
 export type FollowTarget = Extract<WatchTarget, { channel: string }> | { service: string };
@@ -40,4 +41,14 @@ export function readScreenParams(search: string): ScreenParams {
 /** A service id as a name on air: "twitter" reads "Twitter", "whatsapp" "WhatsApp". */
 export function serviceTitle(service: string): string {
   return serviceName(service);
+}
+
+/**
+ * The language a screen speaks. On a channel the producer's `locale` wins over the address (a
+ * newsroom sets its wall's language once, for every screen on it); without one, and on a plain
+ * screen, `?lang=` wins, then the browser's languages.
+ */
+export function screenLocale(search: string, target: FollowTarget | undefined, channelLocale: string | undefined, browser: readonly string[] = []): Locale {
+  const fromChannel = target && 'channel' in target ? matchLocale(channelLocale) : undefined;
+  return fromChannel ?? resolveLocale(search, undefined, browser);
 }

@@ -33,7 +33,8 @@ export class Legend {
   }
 
   update(palette: MapPalette, heatMax: number, windowMinutes: number): void {
-    const key = `${palette.theme}/${heatMax}/${windowMinutes}`;
+    // The locale is part of it: a channel can switch a screen's language while the numbers stay.
+    const key = `${locale().tag}/${palette.theme}/${heatMax}/${windowMinutes}`;
     if (key === this.shown) return;
     this.shown = key;
     this.title.textContent = t('legend.title', { count: windowMinutes });

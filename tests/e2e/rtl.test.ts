@@ -7,10 +7,11 @@ import { startServer, type RunningServer } from '../helpers/server.ts';
 
 /** The peak of the bundled Twitter replay (28 December 2022). */
 const PEAK = 1672275180000;
+const TOKEN = 'producer-token-for-rtl-tests';
 let browser: Browser;
 
 async function serverFor(): Promise<RunningServer> {
-  const server = await startServer({ frameMs: 250 }, { withClient: true, bundled: true });
+  const server = await startServer({ frameMs: 250, controlToken: TOKEN }, { withClient: true, bundled: true });
   onTestFinished(() => server.close());
   return server;
 }
@@ -60,6 +61,16 @@ function latinWords(page: Page): Promise<string[]> {
   });
 }
 
+/** A producer's change to channel `name`, as the control page sends it. */
+async function putChannel(server: RunningServer, name: string, body: unknown): Promise<void> {
+  const res = await fetch(`${server.url}/api/channels/${name}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+}
+
 describe('right-to-left pages in Arabic', () => {
   it('sets lang and dir, leaves no English, and puts the top list at the inline start (the right)', async () => {
     const server = await serverFor();
@@ -104,5 +115,47 @@ describe('right-to-left pages in Arabic', () => {
         .filter((r) => r.left < box.left - 1 || r.right > box.right + 1).length;
     });
     expect(spill).toBe(0);
+  });
+
+  it('runs the control page in Arabic: rtl, no English, arrows that step back to the right', async () => {
+    const server = await serverFor();
+    await putChannel(server, 'wall-1', { service: 'twitter', t: PEAK, playing: false });
+    const page = await pageFor(1280, 800);
+    // The token link keeps the language and the channel through the login redirect.
+    await page.goto(`${server.url}/control?token=${TOKEN}&lang=ar&channel=wall-1`);
+    expect(new URL(page.url()).search).toBe('?lang=ar&channel=wall-1');
+    await page.waitForSelector('html[lang="ar"][dir="rtl"]');
+    await page.waitForFunction(() => document.querySelectorAll('.incident').length > 0 && document.querySelector('.channel-row') !== null, undefined, {
+      timeout: 15_000,
+    });
+    await page.screenshot({ path: 'test-results/e2e-rtl-control.png' });
+    expect(await latinWords(page)).toEqual([]);
+    // The footer's keys line reads back as →, forward as ←.
+    expect(await page.textContent('#keys')).toMatch(/→\/←/);
+
+    // → is back in time in right-to-left: the channel steps a minute earlier.
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('ArrowRight');
+    await expect
+      .poll(async () => ((await (await fetch(`${server.url}/api/channels`)).json()).data as Array<{ t: number }>)[0]!.t, { timeout: 5_000 })
+      .toBe(PEAK - 60_000);
+  });
+
+  it('switches a channel screen to the channel’s language, over its own ?lang=, and back', async () => {
+    const server = await serverFor();
+    await putChannel(server, 'wall-1', { service: 'twitter', t: PEAK, playing: false });
+    const page = await pageFor(1280, 720);
+    await page.goto(`${server.url}/screen?channel=wall-1&lang=fr`);
+    await page.waitForSelector('html[lang="fr"][dir="ltr"]');
+    await page.waitForFunction(() => (document.getElementById('headline')?.textContent ?? '') !== '', undefined, { timeout: 15_000 });
+
+    await putChannel(server, 'wall-1', { locale: 'ar' });
+    await page.waitForSelector('html[lang="ar"][dir="rtl"]', { timeout: 10_000 });
+    await page.waitForFunction(() => /[\u0600-\u06FF]/.test(document.getElementById('headline')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    expect(await page.textContent('.legend-title')).toMatch(/[\u0600-\u06FF]/);
+
+    // Cleared: the screen's own choice (its address) again.
+    await putChannel(server, 'wall-1', { locale: null });
+    await page.waitForSelector('html[lang="fr"][dir="ltr"]', { timeout: 10_000 });
   });
 });
