@@ -20,6 +20,8 @@ export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /** How often the store is asked whether another process (an import) changed it. */
 const RECONCILE_MS = 1_000;
+/** Rooms due within this much of a wake-up are computed in it, so close deadlines share one timer. */
+const TICK_SLACK_MS = 5;
 /** A failing room is retried after 1 s, doubling up to this. */
 const MAX_RETRY_MS = 30_000;
 
@@ -68,7 +70,7 @@ export class PlayheadEngine {
       this.deps.clocks.expire();
     }, RECONCILE_MS);
     this.reconcileTimer.unref();
-    this.schedule();
+    this.arm(this.deps.now());
   }
 
   stop(): void {
@@ -213,7 +215,7 @@ export class PlayheadEngine {
     // From here to the return nothing awaits: the state handed over and the room's next frame
     // share one base, whatever the store's speed.
     void socket.join(room.id);
-    this.schedule();
+    this.schedule(room);
     return this.snapshotOf(room, range);
   }
 
@@ -231,7 +233,7 @@ export class PlayheadEngine {
   private launch(room: Room): Promise<void> {
     const running = this.run(room).finally(() => {
       room.running = undefined;
-      this.schedule();
+      this.schedule(room);
     });
     room.running = running;
     return running;
@@ -299,53 +301,64 @@ export class PlayheadEngine {
 
   // --- scheduling ---
 
-  /** Arms the one timer for the earliest room that needs a frame. */
-  private schedule(): void {
+  /** When a room's next frame may be computed: when due, but never sooner than frameMs after its last. */
+  private dueAt(room: Room): number {
+    return room.due === Infinity ? Infinity : Math.max(room.due, room.lastRun + this.deps.config.frameMs);
+  }
+
+  /** A room's due time moved: bring the one timer forward if this room is now the earliest. */
+  private schedule(room: Room): void {
+    if (!this.started || room.running) return;
+    const at = this.dueAt(room);
+    if (at < this.timerAt) this.arm(at);
+  }
+
+  private arm(at: number): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === Infinity) return;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, at - this.deps.now()));
+    this.timer.unref();
+  }
+
+  /**
+   * One pass over the rooms: computes those that are due (those due within a few milliseconds
+   * too, so close deadlines share one wake-up), drops the ones nobody watches any more, and arms
+   * the timer for the earliest of the rest.
+   */
+  private tick(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
     if (!this.started) return;
+    const now = this.deps.now();
     let next = Infinity;
     for (const room of this.rooms.values()) {
-      if (room.running || room.due === Infinity) continue;
       if (!this.watched(room) && room.joining === 0) {
         // Nobody left: a live or replay room goes (the next watch makes it again); a channel waits.
         if (room.policy.kind !== 'channel') this.rooms.delete(room.id);
         continue;
       }
-      next = Math.min(next, Math.max(room.due, room.lastRun + this.deps.config.frameMs));
+      if (room.running) continue;
+      const at = this.dueAt(room);
+      if (at <= now + TICK_SLACK_MS) void this.launch(room).catch(() => {});
+      else next = Math.min(next, at);
     }
     this.deps.metrics.rooms.set(this.rooms.size);
-    if (next >= this.timerAt && this.timer) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = next;
-    if (next === Infinity) return;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, next - this.deps.now()));
-    this.timer.unref();
-  }
-
-  private tick(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    const now = this.deps.now();
-    for (const room of this.rooms.values()) {
-      if (room.running || !this.watched(room)) continue;
-      if (Math.max(room.due, room.lastRun + this.deps.config.frameMs) <= now) void this.launch(room).catch(() => {});
-    }
-    this.schedule();
+    if (next < this.timerAt) this.arm(next);
   }
 
   /** Minutes `[from, to]` of store key `key` changed: rooms reading them are due. */
   private onChange(key: string, from: number, to: number): void {
     const now = this.deps.now();
-    let any = false;
     for (const room of this.rooms.values()) {
       const position = positionOf(room.playhead, this.deps.clocks, now);
       if (position.source !== key) continue;
       const last = minuteOf(position.t);
       if (to < last - this.span + 1 || from > last) continue;
       room.due = Math.min(room.due, now);
-      any = true;
+      this.schedule(room);
     }
-    if (any) this.schedule();
   }
 
   /** A simulation started or ended: live playheads of the service jumped; members get a snapshot. */
@@ -355,8 +368,8 @@ export class PlayheadEngine {
       room.version++;
       room.snapshotNext = room.computed;
       room.due = 0;
+      this.schedule(room);
     }
-    this.schedule();
   }
 }
 
