@@ -302,7 +302,9 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     const id = this.serviceId(service);
     if (id === undefined) return;
     const step = Math.max(1, Math.floor(stepMinutes));
-    const query = this.db.prepare(`SELECT (minute / @step) * @step AS minute, country, SUM(count) AS count FROM counts
+    // `%` works in integers whatever the binding (better-sqlite3 binds a number as REAL, and
+    // `minute / 5.0` would not bucket anything).
+    const query = this.db.prepare(`SELECT minute - minute % @step AS minute, country, SUM(count) AS count FROM counts
       WHERE service = @id AND minute BETWEEN @from AND @to GROUP BY 1, 2 ORDER BY 1, 2`);
     // Whole buckets per chunk, about a day of minutes each, so a bucket never straddles two chunks.
     const chunk = Math.max(1, Math.round(1440 / step)) * step;

@@ -1,0 +1,147 @@
+/**
+ * The HistoryStore contract: what every store (SQLite today, PostgreSQL next) must do, run
+ * against each real engine. Callers such as the playhead engine rely on every line of it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import { SLOT_MINUTES, type Commit, type HistoryStore } from '../../server/store/store.ts';
+import { tempDataDir } from '../helpers/server.ts';
+
+interface Engine {
+  name: string;
+  open(): Promise<{ store: HistoryStore; close(): Promise<void> }>;
+}
+
+const ENGINES: Engine[] = [
+  {
+    name: 'SQLite',
+    async open() {
+      const dir = tempDataDir();
+      const store = openSqliteStore(dir);
+      return {
+        store,
+        async close() {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+];
+
+// A fixed, slot-aligned hour well in the past, so no test depends on the wall clock.
+const T0 = Math.floor(Date.UTC(2024, 0, 10, 12) / 60_000);
+
+for (const engine of ENGINES) {
+  describe(`history store contract: ${engine.name}`, () => {
+    let opened: Awaited<ReturnType<Engine['open']>> | undefined;
+    afterEach(async () => {
+      await opened?.close();
+      opened = undefined;
+    });
+    const open = async () => (opened = await engine.open()).store;
+
+    it('adds counts to what is stored, and put replaces them', async () => {
+      const store = await open();
+      await store.add([{ service: 'a', country: 'US', minute: T0, count: 2 }]);
+      await store.add([{ service: 'a', country: 'US', minute: T0, count: 3 }, { service: 'a', country: 'JP', minute: T0 + 1, count: 1 }]);
+      expect(await store.rows('a', T0, T0 + 1)).toEqual(expect.arrayContaining([{ minute: T0, country: 'US', count: 5 }, { minute: T0 + 1, country: 'JP', count: 1 }]));
+      await store.put([{ service: 'a', country: 'US', minute: T0, count: 7 }]);
+      expect(await store.rows('a', T0, T0)).toEqual([{ minute: T0, country: 'US', count: 7 }]);
+      expect(await store.rows('other', T0, T0)).toEqual([]);
+    });
+
+    it('keeps the 15-minute slot sums in step with every add and put', async () => {
+      const store = await open();
+      await store.add([
+        { service: 'a', country: 'GB', minute: T0, count: 4 },
+        { service: 'a', country: 'GB', minute: T0 + SLOT_MINUTES - 1, count: 6 },
+        { service: 'a', country: 'GB', minute: T0 + SLOT_MINUTES, count: 1 },
+      ]);
+      await store.put([{ service: 'a', country: 'GB', minute: T0, count: 1 }]);
+      const slot = T0 / SLOT_MINUTES;
+      expect(await store.slotRange('a', slot, slot + 1)).toEqual(expect.arrayContaining([{ slot, country: 'GB', count: 7 }, { slot: slot + 1, country: 'GB', count: 1 }]));
+      expect(await store.slots('a', [slot + 1])).toEqual([{ slot: slot + 1, country: 'GB', count: 1 }]);
+    });
+
+    it('knows each service\'s first and last minute, and which services have counts', async () => {
+      const store = await open();
+      expect(await store.range('a')).toBeNull();
+      await store.add([{ service: 'a', country: 'FR', minute: T0 + 5, count: 1 }, { service: 'a', country: 'FR', minute: T0 - 5, count: 1 }, { service: 'b', country: 'FR', minute: T0, count: 1 }]);
+      expect(await store.range('a')).toEqual({ from: T0 - 5, to: T0 + 5 });
+      expect((await store.services()).sort()).toEqual(['a', 'b']);
+    });
+
+    it('iterates buckets in order, summed per country', async () => {
+      const store = await open();
+      await store.add([
+        { service: 'a', country: 'US', minute: T0, count: 1 },
+        { service: 'a', country: 'US', minute: T0 + 1, count: 2 },
+        { service: 'a', country: 'CA', minute: T0 + 2, count: 3 },
+        { service: 'a', country: 'US', minute: T0 + 5, count: 4 },
+      ]);
+      const chunks: Array<{ minute: number; country: string; count: number }> = [];
+      for await (const chunk of store.iterate('a', T0, T0 + 9, 5)) chunks.push(...chunk);
+      expect(chunks).toEqual([
+        { minute: T0, country: 'CA', count: 3 },
+        { minute: T0, country: 'US', count: 3 },
+        { minute: T0 + 5, country: 'US', count: 4 },
+      ]);
+    });
+
+    it('announces each commit, with its rows and the revision after it, before the writer is answered', async () => {
+      const store = await open();
+      const heard: Commit[] = [];
+      const stop = store.onCommit((c) => heard.push(c));
+      const write = store.add([{ service: 'a', country: 'US', minute: T0, count: 1 }, { service: 'b', country: 'JP', minute: T0, count: 2 }]);
+      expect(heard).toEqual([]);
+      await write;
+      expect(heard.map((c) => c.service).sort()).toEqual(['a', 'b']);
+      const a = heard.find((c) => c.service === 'a')!;
+      expect(a.writes).toEqual([{ mode: 'add', rows: [{ service: 'a', country: 'US', minute: T0, count: 1 }] }]);
+      await store.put([{ service: 'a', country: 'US', minute: T0, count: 9 }]);
+      const put = heard.at(-1)!;
+      expect(put.rev).toBe(a.rev + 1);
+      expect(put.writes[0]!.mode).toBe('put');
+      stop();
+      await store.add([{ service: 'a', country: 'US', minute: T0, count: 1 }]);
+      expect(heard).toHaveLength(3);
+    });
+
+    it('reads rows together with the revision they reflect, and lists every revision', async () => {
+      const store = await open();
+      expect(await store.rowsAt('a', T0, T0)).toEqual({ rows: [], rev: 0 });
+      await store.add([{ service: 'a', country: 'US', minute: T0, count: 1 }]);
+      const first = await store.rowsAt('a', T0, T0);
+      await store.add([{ service: 'a', country: 'US', minute: T0, count: 1 }]);
+      const second = await store.rowsAt('a', T0, T0);
+      expect(second.rev).toBe(first.rev + 1);
+      expect(second.rows).toEqual([{ minute: T0, country: 'US', count: 2 }]);
+      expect((await store.revisions()).get('a')).toBe(second.rev);
+    });
+
+    it('drops a key whole (a simulation run), and moves its revision so caches notice', async () => {
+      const store = await open();
+      await store.add([{ service: 'a~sim', country: 'US', minute: T0, count: 5 }, { service: 'a', country: 'US', minute: T0, count: 1 }]);
+      const before = (await store.revisions()).get('a~sim') ?? 0;
+      await store.dropService('a~sim');
+      expect(await store.rows('a~sim', T0, T0)).toEqual([]);
+      expect(await store.range('a~sim')).toBeNull();
+      expect(await store.rows('a', T0, T0)).toEqual([{ minute: T0, country: 'US', count: 1 }]);
+      expect((await store.revisions()).get('a~sim') ?? Infinity).not.toBe(before);
+      // A later run under the same key is stored and read as usual.
+      await store.add([{ service: 'a~sim', country: 'JP', minute: T0, count: 2 }]);
+      expect(await store.rows('a~sim', T0, T0)).toEqual([{ minute: T0, country: 'JP', count: 2 }]);
+    });
+
+    it('records a dataset once per key', async () => {
+      const store = await open();
+      const dataset = { key: 'bundled:x', service: 'a', from: T0, to: T0 + 10, rows: 3, note: 'reconstructed', sources: ['Reuters'] };
+      expect(await store.markDataset(dataset)).toBe(true);
+      expect(await store.markDataset(dataset)).toBe(false);
+      expect(await store.datasets('a')).toEqual([dataset]);
+      expect(await store.datasets('b')).toEqual([]);
+    });
+  });
+}
