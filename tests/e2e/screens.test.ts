@@ -145,7 +145,15 @@ describe('newsroom screens in Chromium', () => {
           .map(({ el }) => el.className);
         // Ellipsis on a long country name is by design; anything else must fit its box.
         const cut = texts.filter((el) => !el.classList.contains('counter-name') && el.scrollWidth > el.clientWidth + 1).map((el) => el.className);
-        return { headline: px('.headline'), count: px('.counter-count'), name: px('.counter-name'), source: px('.source'), unsafe, cut, cursor: getComputedStyle(document.body).cursor };
+        // Not only the listed pieces: every element with text of its own, whatever it is.
+        const own = [...document.querySelectorAll<HTMLElement>('body *')].filter(
+          (el) => el.offsetParent !== null && [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim() !== ''),
+        );
+        const unsafeAny = own
+          .map((el) => ({ el, r: el.getBoundingClientRect() }))
+          .filter(({ r }) => r.left < vw * 0.05 - 1 || r.right > vw * 0.95 + 1 || r.top < vh * 0.05 - 1 || r.bottom > vh * 0.95 + 1)
+          .map(({ el }) => `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent!.trim().slice(0, 30)}`);
+        return { headline: px('.headline'), count: px('.counter-count'), name: px('.counter-name'), source: px('.source'), unsafe, unsafeAny, texts: own.length, cut, cursor: getComputedStyle(document.body).cursor };
       });
       // Read from across a room: the headline over 5% of the height, the counts over 4%, nothing under 2%.
       expect(report.headline).toBeGreaterThan(0.05);
@@ -153,8 +161,48 @@ describe('newsroom screens in Chromium', () => {
       expect(report.name).toBeGreaterThan(0.03);
       expect(report.source).toBeGreaterThan(0.02);
       expect(report.unsafe).toEqual([]);
+      expect(report.texts).toBeGreaterThan(20);
+      expect(report.unsafeAny).toEqual([]);
       expect(report.cut).toEqual([]);
       expect(report.cursor).toBe('none');
     }
   }, 90_000);
+
+  it('frames the Twitter peak with the US, the UK and Japan clear of the counters at 1080p and 4K, and says it is a reconstruction', async () => {
+    const server = await serverFor();
+    await put(server, { service: 'twitter', t: 1_672_275_180_000, playing: false, theme: 'dark' });
+    const story: Array<[string, [number, number]]> = [
+      ['US', [-97, 38]],
+      ['GB', [-2, 54]],
+      ['JP', [138, 36]],
+    ];
+    for (const [w, h] of [[1920, 1080], [3840, 2160]] as const) {
+      const page = await pageFor(w, h);
+      await page.goto(`${server.url}/screen?channel=newsroom`);
+      await page.waitForFunction(() => window.outageMap?.map?.loaded() && document.querySelectorAll('.counter:not([hidden])').length === 5, undefined, { timeout: 30_000 });
+      // The camera cuts to the world, then moves to the hot countries over a few seconds.
+      const clear = () =>
+        page.evaluate((points) => {
+          const { map } = window.outageMap;
+          const panels = [...document.querySelectorAll<HTMLElement>('#head, #counters, .foot > *')].map((el) => el.getBoundingClientRect());
+          // A frame across the Pacific draws world copies side by side: the country counts as shown
+          // when one of its copies is in the title-safe area and under no panel.
+          return points
+            .map(([code, [lng, lat]]) => {
+              const shown = [-360, 0, 360].some((d) => {
+                const p = map.project([lng + d, lat]);
+                const onScreen = p.x >= innerWidth * 0.05 && p.x <= innerWidth * 0.95 && p.y >= innerHeight * 0.05 && p.y <= innerHeight * 0.95;
+                return onScreen && !panels.some((r) => p.x >= r.left && p.x <= r.right && p.y >= r.top && p.y <= r.bottom);
+              });
+              return shown && !map.isMoving() ? '' : code;
+            })
+            .filter(Boolean);
+        }, story);
+      await expect.poll(clear, { timeout: 25_000, interval: 500 }).toEqual([]);
+      await page.screenshot({ path: `test-results/e2e-screen-peak-${w}x${h}.png` });
+      const source = (await page.textContent('#source'))!.replace(/[\u2068\u2069]/g, '');
+      expect(source).toContain('Reconstructed from press reports');
+      expect(source).toContain('Reuters');
+    }
+  }, 120_000);
 });
