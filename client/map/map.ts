@@ -66,7 +66,8 @@ function circleRadius(scale: number, heatMax: number): ExpressionSpecification {
     stops.push(h, Math.max(CIRCLE_MIN_PX, CIRCLE_MAX_PX * circleScale(countAtHeat(h, heatMax), heatMax)) * scale);
   }
   const byHeat = (k: number) => ['interpolate', ['linear'], heat, 0, 0, 0.001, CIRCLE_MIN_PX * scale * k, ...stops.map((v, i) => (i % 2 ? v * k : v))];
-  return ['interpolate', ['linear'], ['zoom'], 1, byHeat(1), 5, byHeat(1.8)] as unknown as ExpressionSpecification;
+  // A phone fits the world below zoom 0: the circles shrink with it, or the US's would cover Mexico.
+  return ['interpolate', ['linear'], ['zoom'], -1, byHeat(0.5), 1, byHeat(1), 5, byHeat(1.8)] as unknown as ExpressionSpecification;
 }
 
 /** The level without colour: a thin ring when normal, thicker when elevated, thickest in an outage. */
