@@ -34,6 +34,8 @@ export default defineConfig({
   test: {
     root: '.',
     include: ['tests/**/*.test.ts'],
+    // A throwaway PostgreSQL for the store contract tests (or TEST_DATABASE_URL's).
+    globalSetup: ['tests/setup/postgres.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Browser tests share two cores with the servers they start; one file at a time keeps timings sane.

@@ -1,9 +1,13 @@
 /**
- * The HistoryStore contract: what every store (SQLite today, PostgreSQL next) must do, run
- * against each real engine. Callers such as the playhead engine rely on every line of it.
+ * The HistoryStore contract: what every store must do, run against each real engine (SQLite
+ * files, and a real PostgreSQL server started by tests/setup/postgres.ts). Callers such as the
+ * playhead engine rely on every line of it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import pg from 'pg';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { openPostgresStore } from '../../server/store/postgres.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import { SLOT_MINUTES, type Commit, type HistoryStore } from '../../server/store/store.ts';
 import { tempDataDir } from '../helpers/server.ts';
@@ -24,6 +28,26 @@ const ENGINES: Engine[] = [
         async close() {
           await store.close();
           rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    async open() {
+      const postgres = inject('postgres');
+      if ('error' in postgres) throw new Error(postgres.error);
+      // Each store in its own schema of the one test server, dropped after.
+      const schema = `t_${randomBytes(6).toString('hex')}`;
+      const store = await openPostgresStore(postgres.url, { schema });
+      return {
+        store,
+        async close() {
+          await store.close();
+          const admin = new pg.Client({ connectionString: postgres.url });
+          await admin.connect();
+          await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+          await admin.end();
         },
       };
     },
@@ -133,6 +157,18 @@ for (const engine of ENGINES) {
       // A later run under the same key is stored and read as usual.
       await store.add([{ service: 'a~sim', country: 'JP', minute: T0, count: 2 }]);
       expect(await store.rows('a~sim', T0, T0)).toEqual([{ minute: T0, country: 'JP', count: 2 }]);
+    });
+
+    it('adds a request\'s rows once per idempotency key, however often it is retried', async () => {
+      const store = await open();
+      const rows = [{ service: 'a', country: 'US', minute: T0, count: 3 }];
+      expect(await store.addOnce(rows, { key: 'k1', fingerprint: 'f1' })).toEqual({ replayed: false, rows: 1 });
+      expect(await store.addOnce(rows, { key: 'k1', fingerprint: 'f1' })).toMatchObject({ replayed: true, rows: 1, fingerprint: 'f1' });
+      // Retries racing each other in one group commit count once too.
+      const [x, y] = await Promise.all([store.addOnce(rows, { key: 'k2', fingerprint: 'f2' }), store.addOnce(rows, { key: 'k2', fingerprint: 'f2' })]);
+      expect([x.replayed, y.replayed].sort()).toEqual([false, true]);
+      expect(await store.rows('a', T0, T0)).toEqual([{ minute: T0, country: 'US', count: 6 }]);
+      expect(await store.health()).toEqual({ writable: true });
     });
 
     it('records a dataset once per key', async () => {

@@ -1,0 +1,418 @@
+/**
+ * The history on PostgreSQL (`DATABASE_URL=postgres://...`), for several nodes sharing one
+ * history. The same contract as SQLite (tests/server/store-contract.test.ts runs both): group
+ * commit, per-service revisions moved in the writing transaction, slot sums kept in step by a
+ * trigger whoever writes, and a commit announced before its writers are answered.
+ */
+import pg from 'pg';
+import type { MinuteRow } from '../../shared/frame.ts';
+import type { ChannelState } from '../../shared/protocol.ts';
+import {
+  SLOT_MINUTES,
+  type ChannelStore,
+  type Commit,
+  type Dataset,
+  type HistoryStore,
+  type IdempotencyKey,
+  type IdempotentResult,
+  type MinuteCount,
+  type RowsAt,
+  type SlotRow,
+  type StorageHealth,
+} from './store.ts';
+
+/** Schema migrations, in order; `schema_migrations` in the database records which have run. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE services (id SERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, rev BIGINT NOT NULL DEFAULT 0);
+   CREATE TABLE counts (
+     service INTEGER NOT NULL, minute INTEGER NOT NULL, country TEXT NOT NULL, count BIGINT NOT NULL,
+     PRIMARY KEY (service, minute, country));
+   CREATE TABLE slots (
+     service INTEGER NOT NULL, slot INTEGER NOT NULL, country TEXT NOT NULL, count BIGINT NOT NULL,
+     PRIMARY KEY (service, slot, country));
+   -- Slot sums follow the minutes whatever writes them (ingest adds, import replaces, a drop deletes).
+   CREATE FUNCTION counts_to_slots() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF TG_OP = 'DELETE' THEN
+       UPDATE slots SET count = count - OLD.count
+         WHERE service = OLD.service AND slot = OLD.minute / ${SLOT_MINUTES} AND country = OLD.country;
+       RETURN OLD;
+     END IF;
+     INSERT INTO slots (service, slot, country, count)
+       VALUES (NEW.service, NEW.minute / ${SLOT_MINUTES}, NEW.country,
+               NEW.count - CASE WHEN TG_OP = 'UPDATE' THEN OLD.count ELSE 0 END)
+       ON CONFLICT (service, slot, country) DO UPDATE SET count = slots.count + excluded.count;
+     RETURN NEW;
+   END $$;
+   CREATE TRIGGER counts_slots AFTER INSERT OR UPDATE OR DELETE ON counts FOR EACH ROW EXECUTE FUNCTION counts_to_slots();
+   CREATE TABLE datasets (
+     key TEXT PRIMARY KEY, service TEXT NOT NULL, first_minute INTEGER NOT NULL, last_minute INTEGER NOT NULL,
+     rows INTEGER NOT NULL, note TEXT, sources JSONB, loaded_at BIGINT NOT NULL);
+   CREATE TABLE channels (name TEXT PRIMARY KEY, state JSONB NOT NULL, updated_at BIGINT NOT NULL);`,
+  // Idempotency keys of ingest requests, written in the same transaction as their rows; the probe
+  // row is rewritten while writes fail, to learn when they work again (as in SQLite).
+  `CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, rows INTEGER NOT NULL, at BIGINT NOT NULL);
+   CREATE INDEX idempotency_at ON idempotency (at);
+   CREATE TABLE probe (id INTEGER PRIMARY KEY, at BIGINT NOT NULL);`,
+];
+
+/** Idempotency keys are kept a day: far longer than any client retries an unanswered request. */
+const KEEP_KEYS_MS = 24 * 60 * 60 * 1000;
+/** While writes fail, health() tries a real write at most this often. */
+const PROBE_EVERY_MS = 1_000;
+
+// Migrations run under this advisory lock, so nodes starting together migrate once.
+const MIGRATION_LOCK = 0x6f6d6170; // "omap"
+
+interface Settle {
+  resolve: (outcome?: IdempotentResult) => void;
+  reject: (e: Error) => void;
+}
+
+type Job =
+  | ({ kind: 'write'; mode: 'add' | 'put'; rows: readonly MinuteCount[]; idempotency?: IdempotencyKey } & Settle)
+  | ({ kind: 'drop'; service: string } & Settle)
+  | ({ kind: 'probe' } & Settle);
+
+export interface PostgresOptions {
+  /** A schema to keep the tables in (tests give each store its own); `public` otherwise. */
+  schema?: string;
+  /** Connections in the pool: one writes, the others read. */
+  max?: number;
+}
+
+/** Connects, creates the schema when needed and migrates it. */
+export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
+  const schema = options.schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`schema "${schema}": use lower-case letters, digits and _`);
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 6, options: `-c search_path=${schema}` });
+  // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const client = await pool.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    const version = rows[0]?.v ?? 0;
+    if (version > MIGRATIONS.length) throw new Error(`the database has schema version ${version}, newer than this program's ${MIGRATIONS.length}: upgrade outage-map`);
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      await client.query('BEGIN');
+      await client.query(MIGRATIONS[v]!);
+      await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v + 1]);
+      await client.query('COMMIT');
+    }
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    client.release();
+    await pool.end();
+    throw error;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+  }
+  client.release();
+  return new PostgresStore(pool);
+}
+
+export class PostgresStore implements HistoryStore, ChannelStore {
+  private readonly serviceIds = new Map<string, number>();
+  private queue: Job[] = [];
+  private committing: Promise<void> | undefined;
+  private readonly commitListeners = new Set<(commit: Commit) => void>();
+  /** Each service's revision after this process's last commit that touched it. */
+  private readonly announced = new Map<string, number>();
+  private closed = false;
+  /** Why the last transaction failed, until one succeeds. */
+  private lastFailure: string | undefined;
+  private lastProbe = -Infinity;
+  private lastExpiry = 0;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async add(rows: readonly MinuteCount[]): Promise<void> {
+    if (rows.length > 0) await new Promise((resolve, reject) => this.push({ kind: 'write', mode: 'add', rows, resolve, reject }));
+  }
+
+  async put(rows: readonly MinuteCount[]): Promise<void> {
+    if (rows.length > 0) await new Promise((resolve, reject) => this.push({ kind: 'write', mode: 'put', rows, resolve, reject }));
+  }
+
+  async addOnce(rows: readonly MinuteCount[], idempotency: IdempotencyKey): Promise<IdempotentResult> {
+    const outcome = await new Promise<IdempotentResult | undefined>((resolve, reject) => this.push({ kind: 'write', mode: 'add', rows, idempotency, resolve, reject }));
+    return outcome ?? { replayed: false, rows: rows.length };
+  }
+
+  async dropService(service: string): Promise<void> {
+    // Through the write queue, so writes of the key sent before the drop cannot land after it.
+    await new Promise((resolve, reject) => this.push({ kind: 'drop', service, resolve, reject }));
+  }
+
+  async health(): Promise<StorageHealth> {
+    if (this.lastFailure && Date.now() - this.lastProbe >= PROBE_EVERY_MS) {
+      this.lastProbe = Date.now();
+      // A real write: the only reliable answer to "can we write now?".
+      await new Promise((resolve, reject) => this.push({ kind: 'probe', resolve, reject })).catch(() => {});
+    }
+    return this.lastFailure ? { writable: false, reason: this.lastFailure } : { writable: true };
+  }
+
+  private push(job: Job): void {
+    if (this.closed) return job.reject(new Error('the store is closed'));
+    this.queue.push(job);
+    this.committing ??= this.drain();
+  }
+
+  /**
+   * Group commit: whatever queued while a transaction ran goes into the next one, so batches
+   * grow with the load and each pays one round of commit latency.
+   */
+  private async drain(): Promise<void> {
+    // Let every write of this event-loop turn join the first transaction.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0) {
+      const jobs = this.queue;
+      this.queue = [];
+      const replays = new Map<Job, IdempotentResult>();
+      try {
+        const revisions = await this.commit(jobs, replays);
+        this.lastFailure = undefined;
+        for (const [service, rev] of revisions) this.announced.set(service, rev);
+        this.announce(jobs.filter((j) => !replays.has(j)), revisions);
+        for (const job of jobs) job.resolve(replays.get(job));
+      } catch (error) {
+        const message = String((error as Error)?.message);
+        this.lastFailure = /space|full/i.test(message) ? 'the database disk is full' : /read-only|permission/i.test(message) ? 'the database is not writable' : 'writes to PostgreSQL are failing';
+        for (const job of jobs) job.reject(error as Error);
+      }
+    }
+    this.committing = undefined;
+  }
+
+  private async commit(jobs: Job[], replays: Map<Job, IdempotentResult>): Promise<Map<string, number>> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const now = Date.now();
+      if (now - this.lastExpiry > 60_000) {
+        this.lastExpiry = now;
+        await client.query('DELETE FROM idempotency WHERE at < $1', [now - KEEP_KEYS_MS]);
+      }
+      // In this transaction: a key and its rows are committed together or not at all.
+      for (const job of jobs) {
+        if (job.kind !== 'write' || !job.idempotency) continue;
+        const { key, fingerprint } = job.idempotency;
+        const inserted = await client.query('INSERT INTO idempotency (key, fingerprint, rows, at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING', [key, fingerprint, job.rows.length, now]);
+        if (inserted.rowCount === 0) {
+          const { rows } = await client.query<{ fingerprint: string; rows: number }>('SELECT fingerprint, rows FROM idempotency WHERE key = $1', [key]);
+          replays.set(job, { replayed: true, rows: rows[0]?.rows ?? 0, fingerprint: rows[0]?.fingerprint });
+        }
+      }
+      const names = new Set<string>();
+      for (const job of jobs) {
+        if (job.kind === 'drop') names.add(job.service);
+        else if (job.kind === 'write' && !replays.has(job)) for (const r of job.rows) names.add(r.service);
+      }
+      const ids = await this.ensureServices(client, [...names]);
+      for (const job of jobs) {
+        if (job.kind === 'probe') await client.query('INSERT INTO probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at', [now]);
+        else if (job.kind === 'drop') {
+          // The services row stays (its revision moves), as in SQLite: a later run reuses it.
+          await client.query('DELETE FROM counts WHERE service = $1', [ids.get(job.service)]);
+          await client.query('DELETE FROM slots WHERE service = $1', [ids.get(job.service)]);
+        } else if (!replays.has(job)) await this.writeRows(client, job.mode, job.rows, ids);
+      }
+      const touched = [...names].map((n) => ids.get(n)!);
+      const { rows } = await client.query<{ name: string; rev: string }>('UPDATE services SET rev = rev + 1 WHERE id = ANY($1::int[]) RETURNING name, rev', [touched]);
+      await client.query('COMMIT');
+      return new Map(rows.map((r) => [r.name, Number(r.rev)]));
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      // Ids cached inside a rolled-back transaction may not exist.
+      this.serviceIds.clear();
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async ensureServices(client: pg.PoolClient, names: string[]): Promise<Map<string, number>> {
+    const missing = names.filter((n) => !this.serviceIds.has(n));
+    if (missing.length > 0) {
+      const { rows } = await client.query<{ id: number; name: string }>(
+        'INSERT INTO services (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id, name',
+        [missing],
+      );
+      for (const r of rows) this.serviceIds.set(r.name, r.id);
+    }
+    return new Map(names.map((n) => [n, this.serviceIds.get(n)!]));
+  }
+
+  /** One multi-row statement per job; a key twice in a job is merged first (ON CONFLICT may touch a row once). */
+  private async writeRows(client: pg.PoolClient, mode: 'add' | 'put', rows: readonly MinuteCount[], ids: Map<string, number>): Promise<void> {
+    const merged = new Map<string, [number, number, string, number]>();
+    for (const r of rows) {
+      const key = `${r.service}\0${r.minute}\0${r.country}`;
+      const held = merged.get(key);
+      if (held && mode === 'add') held[3] += r.count;
+      else merged.set(key, [ids.get(r.service)!, r.minute, r.country, r.count]);
+    }
+    const columns: [number[], number[], string[], number[]] = [[], [], [], []];
+    for (const [service, minute, country, count] of merged.values()) {
+      columns[0].push(service);
+      columns[1].push(minute);
+      columns[2].push(country);
+      columns[3].push(count);
+    }
+    const update = mode === 'add' ? 'count = counts.count + excluded.count' : 'count = excluded.count';
+    await client.query(
+      `INSERT INTO counts (service, minute, country, count)
+       SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::bigint[])
+       ON CONFLICT (service, minute, country) DO UPDATE SET ${update}`,
+      columns,
+    );
+  }
+
+  private announce(jobs: Job[], revisions: Map<string, number>): void {
+    if (this.commitListeners.size === 0) return;
+    for (const [service, rev] of revisions) {
+      const writes = jobs.flatMap((j) => {
+        if (j.kind !== 'write') return [];
+        const rows = j.rows.filter((r) => r.service === service);
+        return rows.length > 0 ? [{ mode: j.mode, rows }] : [];
+      });
+      // A drop is announced as nothing written: the revision moved, so caches of the key read again.
+      const commit: Commit = { service, rev, writes };
+      for (const listener of this.commitListeners) listener(commit);
+    }
+  }
+
+  onCommit(listener: (commit: Commit) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  async rowsAt(service: string, from: number, to: number): Promise<RowsAt> {
+    // One statement is one snapshot: the revision and the rows agree.
+    const { rows } = await this.pool.query<{ rev: string; minute: number | null; country: string | null; count: string | null }>(
+      `SELECT s.rev, c.minute, c.country, c.count FROM services s
+       LEFT JOIN counts c ON c.service = s.id AND c.minute BETWEEN $2 AND $3
+       WHERE s.name = $1`,
+      [service, from, to],
+    );
+    if (rows.length === 0) return { rows: [], rev: 0 };
+    return {
+      rev: Number(rows[0]!.rev),
+      rows: rows.filter((r) => r.minute !== null).map((r) => ({ minute: r.minute!, country: r.country!, count: Number(r.count) })),
+    };
+  }
+
+  async revisions(): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ name: string; rev: string }>('SELECT name, rev FROM services');
+    const revisions = new Map(rows.map((r) => [r.name, Number(r.rev)]));
+    // Our own commit whose announcement has not been made yet is not another node's change.
+    for (const job of this.queue) {
+      if (job.kind !== 'write') continue;
+      for (const row of job.rows) {
+        const announced = this.announced.get(row.service);
+        if (announced !== undefined && (revisions.get(row.service) ?? 0) > announced) revisions.set(row.service, announced);
+      }
+    }
+    return revisions;
+  }
+
+  async rows(service: string, from: number, to: number): Promise<MinuteRow[]> {
+    const { rows } = await this.pool.query<{ minute: number; country: string; count: string }>(
+      'SELECT c.minute, c.country, c.count FROM counts c JOIN services s ON s.id = c.service WHERE s.name = $1 AND c.minute BETWEEN $2 AND $3',
+      [service, from, to],
+    );
+    return rows.map((r) => ({ minute: r.minute, country: r.country, count: Number(r.count) }));
+  }
+
+  async slots(service: string, slots: readonly number[]): Promise<SlotRow[]> {
+    if (slots.length === 0) return [];
+    const { rows } = await this.pool.query<{ slot: number; country: string; count: string }>(
+      'SELECT l.slot, l.country, l.count FROM slots l JOIN services s ON s.id = l.service WHERE s.name = $1 AND l.slot = ANY($2::int[]) AND l.count <> 0',
+      [service, slots],
+    );
+    return rows.map((r) => ({ slot: r.slot, country: r.country, count: Number(r.count) }));
+  }
+
+  async slotRange(service: string, from: number, to: number): Promise<SlotRow[]> {
+    const { rows } = await this.pool.query<{ slot: number; country: string; count: string }>(
+      'SELECT l.slot, l.country, l.count FROM slots l JOIN services s ON s.id = l.service WHERE s.name = $1 AND l.slot BETWEEN $2 AND $3 AND l.count <> 0',
+      [service, from, to],
+    );
+    return rows.map((r) => ({ slot: r.slot, country: r.country, count: Number(r.count) }));
+  }
+
+  async range(service: string): Promise<{ from: number; to: number } | null> {
+    const { rows } = await this.pool.query<{ from: number | null; to: number | null }>(
+      'SELECT min(c.minute) AS "from", max(c.minute) AS "to" FROM counts c JOIN services s ON s.id = c.service WHERE s.name = $1',
+      [service],
+    );
+    const r = rows[0];
+    return r && r.from !== null && r.to !== null ? { from: r.from, to: r.to } : null;
+  }
+
+  async services(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ name: string }>('SELECT name FROM services s WHERE EXISTS (SELECT 1 FROM counts c WHERE c.service = s.id) ORDER BY id');
+    return rows.map((r) => r.name);
+  }
+
+  async *iterate(service: string, from: number, to: number, stepMinutes: number): AsyncIterable<MinuteRow[]> {
+    const step = Math.max(1, Math.floor(stepMinutes));
+    // Whole buckets per chunk, about a day of minutes each, so a bucket never straddles two chunks.
+    const chunk = Math.max(1, Math.round(1440 / step)) * step;
+    for (let start = Math.floor(from / step) * step; start <= to; start += chunk) {
+      const { rows } = await this.pool.query<{ minute: number; country: string; count: string }>(
+        `SELECT c.minute - c.minute % $4 AS minute, c.country, sum(c.count) AS count
+         FROM counts c JOIN services s ON s.id = c.service
+         WHERE s.name = $1 AND c.minute BETWEEN $2 AND $3 GROUP BY 1, 2 ORDER BY 1, 2`,
+        [service, Math.max(from, start), Math.min(to, start + chunk - 1), step],
+      );
+      if (rows.length > 0) yield rows.map((r) => ({ minute: r.minute, country: r.country, count: Number(r.count) }));
+    }
+  }
+
+  async markDataset(d: Dataset): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO datasets (key, service, first_minute, last_minute, rows, note, sources, loaded_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING`,
+      [d.key, d.service, d.from, d.to, d.rows, d.note ?? null, d.sources ? JSON.stringify(d.sources) : null, Date.now()],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async datasets(service?: string): Promise<Dataset[]> {
+    const { rows } = await this.pool.query<{ key: string; service: string; from: number; to: number; rows: number; note: string | null; sources: string[] | null }>(
+      `SELECT key, service, first_minute AS "from", last_minute AS "to", rows, note, sources FROM datasets
+       WHERE $1::text IS NULL OR service = $1 ORDER BY first_minute`,
+      [service ?? null],
+    );
+    return rows.map((r) => ({ key: r.key, service: r.service, from: r.from, to: r.to, rows: r.rows, note: r.note ?? undefined, sources: r.sources ?? undefined }));
+  }
+
+  async channels(): Promise<ChannelState[]> {
+    const { rows } = await this.pool.query<{ state: ChannelState }>('SELECT state FROM channels ORDER BY name');
+    return rows.map((r) => r.state);
+  }
+
+  async saveChannel(state: ChannelState): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO channels (name, state, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+      [state.name, JSON.stringify(state), Date.now()],
+    );
+  }
+
+  async deleteChannel(name: string): Promise<boolean> {
+    const result = await this.pool.query('DELETE FROM channels WHERE name = $1', [name]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** Waits for every queued write to be committed, then closes the pool. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.committing) await this.committing;
+    await this.pool.end();
+  }
+}
