@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parse as parseCsvStream } from 'csv-parse';
+import { CsvError, parse as parseCsvStream } from 'csv-parse';
 import { describeIssues, ingestRow, type ParsedIngestRow } from '../shared/schemas.ts';
 
 /** The CSV header POST /api/ingest reads and GET /api/history writes. */
@@ -109,7 +109,8 @@ async function* readCsv(input: Readable, service?: string): AsyncGenerator<FileR
     }
   } catch (error) {
     const e = error as Error & { code?: string; lines?: number };
-    if (e instanceof FileFormatError || !e.code?.startsWith('CSV_')) throw e;
+    // csv-parse's codes mostly start with CSV_, but not all (INVALID_OPENING_QUOTE): ask its class.
+    if (e instanceof FileFormatError || !(e instanceof CsvError)) throw e;
     throw new FileFormatError(`line ${e.lines ?? '?'}: csv: ${e.message}`);
   }
   if (!col) throw new FileFormatError(`the file is empty: the first line must name the columns ${CSV_COLUMNS.join(',')}`);
