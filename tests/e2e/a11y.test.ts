@@ -248,6 +248,9 @@ describe('live announcements', () => {
     expect(await page.textContent('#announcer')).toBe('');
     expect(await page.getAttribute('#announcer', 'aria-live')).toBe('polite');
 
+    // The table is open and the keyboard is on one of its headers: frames must not move it.
+    await page.click('#data-toggle');
+    await page.focus('#data .data-col-count button');
     const res = await postJson(`${server.url}/api/ingest`, [{ service: 'a11y', country: 'JP', at: new Date().toISOString(), count: 2529 }]);
     expect(res.status).toBeLessThan(300);
     await page.waitForFunction(() => window.outageMap.states().JP?.level === 'outage', undefined, { timeout: 10_000 });
@@ -255,6 +258,8 @@ describe('live announcements', () => {
     const expected = await page.evaluate(() => `${new Intl.DisplayNames(undefined, { type: 'region' }).of('JP')}: outage, ${new Intl.NumberFormat().format(2529)} reports`);
     const said = await page.waitForFunction(() => document.querySelector('#announcer')!.textContent!.replace(/[\u2066-\u2069]/g, '') || undefined, undefined, { timeout: 10_000 });
     expect(((await said.jsonValue()) as string).toLowerCase()).toBe(expected.toLowerCase());
+    await page.waitForFunction(() => document.querySelector('#data tbody tr')?.getAttribute('data-code') === 'JP', undefined, { timeout: 5_000 });
+    expect(await page.evaluate(() => document.activeElement?.closest('th')?.className)).toBe('data-col-count');
     // Said once: later frames with the same levels add nothing.
     const more = await postJson(`${server.url}/api/ingest`, [{ service: 'a11y', country: 'JP', at: new Date().toISOString(), count: 10 }]);
     expect(more.status, JSON.stringify(more.body)).toBeLessThan(300);
