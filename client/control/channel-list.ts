@@ -1,7 +1,7 @@
 import type { ChannelState } from '../../shared/protocol.ts';
 import { say } from './context.ts';
 import { serviceName } from '../../shared/services.ts';
-import { formatSpeed, formatZoned, UTC } from '../format.ts';
+import { formatCount, formatSpeed, formatZoned, UTC } from '../format.ts';
 import { t, translatePage } from '../i18n/index.ts';
 import { dataTimeOf } from './time.ts';
 
@@ -100,7 +100,7 @@ export class ChannelList {
       row.item.remove();
       this.rows.delete(name);
     }
-    this.count.textContent = channels.length ? t('common.count', { n: channels.length }) : '';
+    this.count.textContent = channels.length ? t('common.count', { n: formatCount(channels.length) }) : '';
     this.empty.hidden = channels.length > 0;
     this.tick();
   }

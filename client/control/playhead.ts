@@ -2,7 +2,7 @@ import type { ChannelState, ChannelUpdate, ServiceInfo } from '../../shared/prot
 import { REPLAY_SPEEDS } from '../../shared/protocol.ts';
 import { serviceName } from '../../shared/services.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
-import { formatSpeed, UTC } from '../format.ts';
+import { formatCount, formatSpeed, UTC } from '../format.ts';
 import { locale, t, t as message, translatePage } from '../i18n/index.ts';
 import { report, say, type Driver } from './context.ts';
 import { dataTimeOf, formatFull, fromUtcInputValue, toUtcInputValue } from './time.ts';
@@ -22,7 +22,7 @@ function stepWords(minutes: number): { label: string; title: string } {
   const key = count > 1 ? t('control.withShift', { key: arrow }) : arrow;
   return {
     label: `${minutes < 0 ? '−' : '+'}${t('common.minutes', { count })}`,
-    title: t(minutes < 0 ? 'control.stepBack' : 'control.stepForward', { minutes: count, key }),
+    title: t(minutes < 0 ? 'control.stepBack' : 'control.stepForward', { minutes: formatCount(count), key }),
   };
 }
 
