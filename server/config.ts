@@ -20,6 +20,7 @@ const schema = z.object({
   port: int(0, 65535).default(3000),
   host: z.string().min(1).default('0.0.0.0'),
   dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   ingestToken: z.string().min(16, 'must be at least 16 characters').optional(),
   controlToken: z.string().min(16, 'must be at least 16 characters').optional(),
   embedOrigins: z
@@ -62,6 +63,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   port: 'PORT',
   host: 'HOST',
   dataDir: 'DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
   ingestToken: 'INGEST_TOKEN',
   controlToken: 'CONTROL_TOKEN',
   embedOrigins: 'EMBED_ORIGINS',

@@ -3,7 +3,9 @@ import { createApplication } from './app.ts';
 import { loadBundledReplays } from './bundled.ts';
 import { CLIENT_DIST, ensureClientBuilt } from './client-build.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { openPostgresStore } from './store/postgres.ts';
 import { openSqliteStore } from './store/sqlite.ts';
+import type { ChannelStore, HistoryStore } from './store/store.ts';
 
 let config;
 try {
@@ -15,8 +17,16 @@ try {
 }
 const logger = pino({ level: config.logLevel, base: undefined });
 
-const store = openSqliteStore(config.dataDir);
-logger.info(`history: ${store.file}`);
+// The embedded default is a SQLite file; DATABASE_URL puts the history on PostgreSQL (several nodes).
+let store: HistoryStore & ChannelStore;
+if (config.databaseUrl) {
+  store = await openPostgresStore(config.databaseUrl);
+  logger.info(`history: PostgreSQL at ${new URL(config.databaseUrl).host}`);
+} else {
+  const sqlite = openSqliteStore(config.dataDir);
+  logger.info(`history: ${sqlite.file}`);
+  store = sqlite;
+}
 if (config.bundledReplays) await loadBundledReplays(store, logger);
 if (config.buildClient) await ensureClientBuilt(logger);
 const application = createApplication({ config, logger, store, clientDir: CLIENT_DIST, processMetrics: true });
