@@ -133,13 +133,28 @@ export class ScreenCamera {
       box === WORLD_BOX
         ? { top: 0, right: 0, bottom: 0, left: 0 }
         : { top: chrome.top + margin, right: chrome.right + margin, bottom: chrome.bottom + margin, left: chrome.left + margin };
+    const fitted = fitPadding(padding, canvas.clientWidth, canvas.clientHeight);
+    if (this.map.getProjection()?.type === 'globe') {
+      // A globe shows a hemisphere at most: turn it to the middle of the box and let the sphere fill
+      // the visible area (its diameter is 512 * 2^zoom / pi px), closer only for a small box.
+      const visible = Math.min(canvas.clientWidth - fitted.left - fitted.right, canvas.clientHeight - fitted.top - fitted.bottom);
+      const whole = Math.log2((Math.max(64, visible) * Math.PI) / 512);
+      const span = Math.max(box[2] - box[0], (box[3] - box[1]) * 1.5, 1);
+      this.map.easeTo({
+        center: [(box[0] + box[2]) / 2, Math.max(-40, Math.min(55, (box[1] + box[3]) / 2))],
+        zoom: Math.min(AUTO_MAX_ZOOM, whole + Math.max(0, Math.log2(180 / span))),
+        padding: fitted,
+        duration,
+      });
+      return;
+    }
     this.map.fitBounds(
       [
         [box[0], box[1]],
         [box[2], box[3]],
       ],
       {
-        padding: fitPadding(padding, canvas.clientWidth, canvas.clientHeight),
+        padding: fitted,
         duration,
         // Never `undefined`: MapLibre would take it over its own maximum and compute NaN.
         maxZoom: this.camera.mode === 'auto' ? AUTO_MAX_ZOOM : this.map.getMaxZoom(),
