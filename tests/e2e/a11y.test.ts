@@ -99,6 +99,7 @@ describe('accessibility (axe-core in Chromium)', () => {
         await ready(page);
         // The producers' console is not in the catalogue yet; the pages the public sees are.
         if (lang !== 'en' && name !== 'control') await expectLanguage(page, lang);
+        await page.screenshot({ path: `test-results/e2e-a11y-${lang}-${name.replace(/\W+/g, '-').replace(/-$/, '')}.png` });
         const violations = await axe(page);
         const counts = violations.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v.impact ?? 'none']: (acc[v.impact ?? 'none'] ?? 0) + 1 }), {});
         console.log(`[axe] ${lang} ${name}: ${JSON.stringify(counts)}${violations.length ? ` ${violations.map((v) => `${v.id}(${v.impact})`).join(', ')}` : ''}`);
