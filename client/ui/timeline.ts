@@ -1,7 +1,8 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { CountryStates, Timeline as TimelineData } from '../../shared/protocol.ts';
-import { formatCount, formatUtcDateTime } from '../format.ts';
+import { displayZone } from '../display-zone.ts';
+import { formatCount, formatDateTime, zoneLabel } from '../format.ts';
 import { t } from '../i18n/index.ts';
 import { alignedData, chartOptions, seriesInfo, TIMELINE_TEXT } from './timeline-chart.ts';
 
@@ -154,7 +155,7 @@ export class Timeline {
       ['aria-valuemin', minute(view.from)],
       ['aria-valuemax', minute(Math.max(view.to, view.from))],
       ['aria-valuenow', minute(Math.max(view.from, Math.min(at, view.to)))],
-      ['aria-valuetext', t('a11y.sliderValue', { time: formatUtcDateTime(at), reports: formatCount(total) })],
+      ['aria-valuetext', t('a11y.sliderValue', { time: spokenTime(at), reports: formatCount(total) })],
     ];
     for (const [name, value] of attrs) if (this.plot.getAttribute(name) !== value) this.plot.setAttribute(name, value);
   }
@@ -327,6 +328,12 @@ export class Timeline {
       if (cells[i] && cells[i]!.textContent !== text) cells[i]!.textContent = text;
     });
   }
+}
+
+/** The playhead's minute in the page's one display zone, named, as the header clock shows it. */
+function spokenTime(at: number): string {
+  const zone = displayZone();
+  return t('time.zoneLabel', { time: formatDateTime(at, zone), zone: zoneLabel(zone, at) });
 }
 
 function sum(values: readonly number[]): number {
