@@ -306,11 +306,18 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     // `minute / 5.0` would not bucket anything).
     const query = this.db.prepare(`SELECT minute - minute % @step AS minute, country, SUM(count) AS count FROM counts
       WHERE service = @id AND minute BETWEEN @from AND @to GROUP BY 1, 2 ORDER BY 1, 2`);
+    const nextMinute = this.db.prepare('SELECT MIN(minute) FROM counts WHERE service = ? AND minute >= ?').pluck();
     // Whole buckets per chunk, about a day of minutes each, so a bucket never straddles two chunks.
     const chunk = Math.max(1, Math.round(1440 / step)) * step;
     for (let start = Math.floor(from / step) * step; start <= to; start += chunk) {
+      // Queries are synchronous: an export from 2000 to now was 9,500 empty-day queries in one
+      // blocking run (over 100 ms). Gaps are skipped with one index seek, and every chunk yields.
+      const next = nextMinute.get(id, Math.max(from, start)) as number | null;
+      if (next === null || next > to) return;
+      if (next >= start + chunk) start = next - (next % step);
       const rows = query.all({ step, id, from: Math.max(from, start), to: Math.min(to, start + chunk - 1) }) as MinuteRow[];
       if (rows.length > 0) yield rows;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
