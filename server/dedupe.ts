@@ -27,20 +27,32 @@ export interface DedupeLimits {
  * kept whole.
  */
 export function networkOf(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const ip = mapped ?? address;
-  if (isIPv4(ip)) return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
-  if (isIPv6(ip)) return `${expandIPv6(ip).slice(0, 4).join(':')}::/64`;
-  return address;
+  if (isIPv4(address)) return `${address.split('.').slice(0, 3).join('.')}.0/24`;
+  if (!isIPv6(address)) return address;
+  const groups = expandIPv6(address);
+  // IPv4-mapped, in any spelling a proxy may write (`::ffff:1.2.3.4`, `0:0:0:0:0:ffff:102:304`):
+  // the IPv4 client's /24, not one /64 shared by every IPv4 client.
+  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') {
+    const [hi, lo] = [parseInt(groups[6]!, 16), parseInt(groups[7]!, 16)];
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.0/24`;
+  }
+  return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
+/** The eight groups of an IPv6 address, lower-case without leading zeros (an IPv4 tail as two groups). */
 function expandIPv6(ip: string): string[] {
   const [head, tail] = ip.split('%')[0]!.split('::') as [string, string | undefined];
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  // An embedded IPv4 tail (::1.2.3.4) takes two groups; only the first four groups matter here.
-  const missing = 8 - left.length - right.length - (right.at(-1)?.includes('.') ? 1 : 0);
-  return [...left, ...Array<string>(tail === undefined ? 0 : Math.max(0, missing)).fill('0'), ...right].map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''));
+  const groups = (part: string | undefined) => (part ? part.split(':').flatMap(ipv4AsGroups) : []);
+  const left = groups(head);
+  const right = groups(tail);
+  const zeros = tail === undefined ? 0 : 8 - left.length - right.length;
+  return [...left, ...Array<string>(zeros).fill('0'), ...right].map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''));
+}
+
+function ipv4AsGroups(group: string): string[] {
+  if (!group.includes('.')) return [group];
+  const [a, b, c, d] = group.split('.').map(Number) as [number, number, number, number];
+  return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
 }
 
 /**

@@ -213,6 +213,22 @@ describe('public reports and levels', () => {
     expect(de.level).toBe('outage');
   });
 
+  it('keys an IPv4-mapped IPv6 address by its IPv4 /24, however the proxy spells it', async () => {
+    server = await startServer({ trustProxy: 'loopback' });
+    // Two spellings of mapped 198.51.i.7: each i its own network, so 25 + 25 reports all count.
+    for (let i = 0; i < 50; i++) {
+      const mapped = i % 2 ? `0:0:0:0:0:FFFF:198.51.${i}.7` : `::ffff:c633:${(i * 256 + 7).toString(16)}`;
+      const res = await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'DE' }, { 'x-forwarded-for': mapped });
+      expect(res.status).toBe(201);
+    }
+    expect((await outageOf(server.url)).count).toBe(50);
+    // And one /24 however written: the 4th report of 198.51.100.x is not counted.
+    const spellings = ['198.51.100.1', '::ffff:198.51.100.2', '::ffff:c633:6403', '0:0:0:0:0:ffff:c633:6404'];
+    const counted = [];
+    for (const a of spellings) counted.push((await postJson(`${server.url}/api/reports`, { service: 'facebook', country: 'DE' }, { 'x-forwarded-for': a })).body.data.counted);
+    expect(counted).toEqual([true, true, true, false]);
+  });
+
   it('ignores X-Forwarded-For unless the proxy is trusted', async () => {
     server = await startServer();
     for (let i = 0; i < 10; i++) {
