@@ -114,7 +114,8 @@ export const en = {
     speedLive: 'Replay speed (used once you rewind)',
     peak: 'Peak',
     peakHint: 'Jump to the peak',
-    backToLive: 'Back to live',
+    /** Followed by `live` in the button (on a phone only `live` shows). */
+    backToLive: 'Back to',
     backToLiveHint: 'Back to live (End)',
     live: 'live',
     copy: 'Copy link',
