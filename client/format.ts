@@ -48,6 +48,16 @@ export function formatList(items: readonly string[], type: Intl.ListFormatType =
   return f ? f.format(items) : items.join(', ');
 }
 
+/**
+ * A list as the locale joins it, one part per item and per separator, so a page can isolate
+ * each item (a Latin name in Arabic text) and keep the locale's own commas and "and".
+ */
+export function listParts<T>(items: readonly T[]): Array<{ item: T } | { separator: string }> {
+  const f = cached('l', { type: 'conjunction' }, (tag) => new Intl.ListFormat(tag, { type: 'conjunction', style: 'short' })) as Intl.ListFormat | null;
+  const parts = f ? f.formatToParts(items.map((_, i) => String(i))) : items.flatMap((_, i) => [...(i > 0 ? [{ type: 'literal', value: ', ' }] : []), { type: 'element', value: String(i) }]);
+  return parts.map((part) => (part.type === 'element' ? { item: items[Number(part.value)]! } : { separator: part.value }));
+}
+
 /** The locale-language name of an alpha-2 region (Intl's CLDR names), else `fallback`, else the code. */
 export function countryName(code: string | undefined, fallback?: string): string {
   if (code) {

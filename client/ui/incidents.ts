@@ -1,6 +1,6 @@
 import type { Incident } from '../../shared/protocol.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
-import { countryName, formatCount, formatDuration, formatList, formatUtcDateTime, formatViewerDateTime, incidentLength } from '../format.ts';
+import { countryName, formatCount, formatDuration, formatList, formatUtcDateTime, listParts, formatViewerDateTime, incidentLength } from '../format.ts';
 import { t } from '../i18n/index.ts';
 import { viewUrl, type ViewState } from '../url-state.ts';
 import { isSimulated, simulatedMark } from './sim-mark.ts';
@@ -157,6 +157,8 @@ export class IncidentList {
 function proper<T extends HTMLElement>(el: T): T {
   el.translate = false;
   el.dir = 'auto';
+  // Kept on one line: "Reuters (Downdetector)" broken across lines reads backwards in Arabic.
+  el.classList.add('proper-name');
   return el;
 }
 
@@ -176,8 +178,13 @@ function note(incident: Incident): HTMLElement {
   const sources = incident.sources ?? [];
   if (sources.length > 0) {
     p.append(text ? ` ${t('incidents.sources')} ` : `${t('incidents.sources')} `);
-    sources.forEach((source, i) => {
-      if (i > 0) p.append(', ');
+    // The locale's own separators ("، و" in Arabic) between names isolated in their own direction.
+    for (const part of listParts(sources)) {
+      if ('separator' in part) {
+        p.append(part.separator);
+        continue;
+      }
+      const source = part.item;
       if (/^https?:\/\//.test(source)) {
         const a = document.createElement('a');
         a.href = source;
@@ -188,7 +195,7 @@ function note(incident: Incident): HTMLElement {
       } else {
         p.append(proper(Object.assign(document.createElement('span'), { textContent: source })));
       }
-    });
+    }
   }
   return p;
 }
