@@ -60,6 +60,16 @@ if (!only || only === 'latency') {
   notes.push(...latency.notes);
 }
 
+if (!only || only === 'names') {
+  const { benchNames } = await import('./names.ts');
+  console.error('names: 100k invented service names over HTTP, 10k over Socket.IO ...');
+  const n = await benchNames();
+  lines.push(
+    `| heap after ${n.names / 1000}k GETs of invented service names (incidents, live, timeline) and 10k watches, MB after GC, vs after the same GETs of one known service | ${fmt(n.heapAfterNamesMb)} | ${fmt(n.heapAfterKnownMb)} | ${fmt(n.heapAfterNamesMb / n.heapAfterKnownMb, 2)} |`,
+    `| same: answers by status; watches refused | ${Object.entries(n.statuses).map(([s, c]) => `${s}: ${c}`).join(', ')}; ${n.refusedWatches} | | |`,
+  );
+}
+
 if (only === 'soak') {
   const { benchSoak } = await import('./soak.ts');
   const minutes = Number(process.argv[3] ?? 10);
