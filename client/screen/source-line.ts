@@ -1,5 +1,7 @@
 import type { Incident, Snapshot } from '../../shared/protocol.ts';
-import { t } from '../i18n/index.ts';
+import { formatList } from '../format.ts';
+import { isolate, t } from '../i18n/index.ts';
+import { noteText } from '../ui/incidents.ts';
 
 /** A reconstruction's note applies from this long before its start to as long after its end. */
 const AROUND_MS = 30 * 60_000;
@@ -22,8 +24,10 @@ export function sourceText({ base, simulated, incident }: SourceFacts): string {
   const parts = [base];
   if (simulated) parts.push(t('story.simulated'));
   if (incident?.note) {
-    const note = incident.note.replace(/[.!?]+$/, '');
-    parts.push(incident.sources?.length ? t('story.reconstruction', { note, sources: incident.sources.join(', ') }) : `${note}.`);
+    // The bundled note in the screen's language; publishers' names each isolated in their own
+    // direction and joined as the locale joins a list.
+    const note = noteText(incident.note).replace(/[.!?]+$/, '');
+    parts.push(incident.sources?.length ? t('story.reconstruction', { note, sources: formatList(incident.sources.map(isolate)) }) : `${note}.`);
   }
   return parts.join(' · ');
 }
