@@ -4,7 +4,7 @@
  * language and the IANA database, never hand-written tables. One hour cycle per page: the
  * locale's own (12-hour for `en`/`ar`, 24-hour for `fr`/`en-GB`), passed to every time format.
  */
-import { locale, onLocaleChange } from './i18n/locale.ts';
+import { locale, onLocaleChange, type Language } from './i18n/locale.ts';
 
 const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.ListFormat | Intl.DisplayNames | null>();
 onLocaleChange(() => cache.clear());
@@ -117,11 +117,19 @@ export function formatDateTime(t: number, zone: string, seconds = false): string
   );
 }
 
+/** Catalogue languages written in Latin script, where a Latin city name is at home. */
+const LATIN_SCRIPT = new Set<Language>(['en', 'fr']);
+
 /** A zone as a reader says it, in their language: "UTC", "ET", "توقيت نيويورك", "heure : New York". */
 export function zoneLabel(zone: string, t = Date.now()): string {
   if (isUtc(zone)) return UTC;
-  const f = dateTime({ timeZone: zone, timeZoneName: 'shortGeneric' });
-  return f?.formatToParts(t).find((p) => p.type === 'timeZoneName')?.value ?? zoneCity(zone);
+  const name = (style: 'shortGeneric' | 'longGeneric') => dateTime({ timeZone: zone, timeZoneName: style })?.formatToParts(t).find((p) => p.type === 'timeZoneName')?.value;
+  const short = name('shortGeneric');
+  // Browsers ship city names for few locales: Chromium says "توقيت New York" in Arabic. A label
+  // left in Latin script in a language written otherwise takes the longer metazone name, which
+  // is translated ("التوقيت الشرقي لأمريكا الشمالية").
+  if (short && !LATIN_SCRIPT.has(locale().language) && /[A-Za-z]{3,}/.test(short.replace(/GMT|UTC/g, ''))) return name('longGeneric') ?? short;
+  return short ?? zoneCity(zone);
 }
 
 /** `t` in `zone` with the zone named after it ("00:53 UTC", "7:53 PM ET"); the one way a clock is labelled. */

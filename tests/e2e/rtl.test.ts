@@ -149,10 +149,14 @@ describe('right-to-left pages in Arabic', () => {
     await page.waitForSelector('html[lang="fr"][dir="ltr"]');
     await page.waitForFunction(() => (document.getElementById('headline')?.textContent ?? '') !== '', undefined, { timeout: 15_000 });
 
-    await putChannel(server, 'wall-1', { locale: 'ar' });
+    // A newsroom in New York: Chromium names that zone "توقيت New York" in Arabic; the screen must not.
+    await putChannel(server, 'wall-1', { locale: 'ar', timeZone: 'America/New_York' });
     await page.waitForSelector('html[lang="ar"][dir="rtl"]', { timeout: 10_000 });
     await page.waitForFunction(() => /[\u0600-\u06FF]/.test(document.getElementById('headline')?.textContent ?? ''), undefined, { timeout: 10_000 });
     expect(await page.textContent('.legend-title')).toMatch(/[\u0600-\u06FF]/);
+    await page.waitForFunction(() => /[\u0600-\u06FF]/.test(document.getElementById('onair')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    const onair = await page.innerText('#onair');
+    expect(onair.match(/[A-Za-z]+/g)?.filter((w) => w !== 'UTC') ?? []).toEqual([]);
 
     // Cleared: the screen's own choice (its address) again.
     await putChannel(server, 'wall-1', { locale: null });
