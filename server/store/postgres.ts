@@ -5,10 +5,10 @@
  * trigger whoever writes, and a commit announced before its writers are answered.
  */
 import pg from 'pg';
+import { migrate } from './postgres-schema.ts';
 import type { MinuteRow } from '../../shared/frame.ts';
 import type { ChannelState } from '../../shared/protocol.ts';
 import {
-  SLOT_MINUTES,
   type ChannelStore,
   type Commit,
   type Dataset,
@@ -21,48 +21,12 @@ import {
   type StorageHealth,
 } from './store.ts';
 
-/** Schema migrations, in order; `schema_migrations` in the database records which have run. */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE services (id SERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, rev BIGINT NOT NULL DEFAULT 0);
-   CREATE TABLE counts (
-     service INTEGER NOT NULL, minute INTEGER NOT NULL, country TEXT NOT NULL, count BIGINT NOT NULL,
-     PRIMARY KEY (service, minute, country));
-   CREATE TABLE slots (
-     service INTEGER NOT NULL, slot INTEGER NOT NULL, country TEXT NOT NULL, count BIGINT NOT NULL,
-     PRIMARY KEY (service, slot, country));
-   -- Slot sums follow the minutes whatever writes them (ingest adds, import replaces, a drop deletes).
-   CREATE FUNCTION counts_to_slots() RETURNS trigger LANGUAGE plpgsql AS $$
-   BEGIN
-     IF TG_OP = 'DELETE' THEN
-       UPDATE slots SET count = count - OLD.count
-         WHERE service = OLD.service AND slot = OLD.minute / ${SLOT_MINUTES} AND country = OLD.country;
-       RETURN OLD;
-     END IF;
-     INSERT INTO slots (service, slot, country, count)
-       VALUES (NEW.service, NEW.minute / ${SLOT_MINUTES}, NEW.country,
-               NEW.count - CASE WHEN TG_OP = 'UPDATE' THEN OLD.count ELSE 0 END)
-       ON CONFLICT (service, slot, country) DO UPDATE SET count = slots.count + excluded.count;
-     RETURN NEW;
-   END $$;
-   CREATE TRIGGER counts_slots AFTER INSERT OR UPDATE OR DELETE ON counts FOR EACH ROW EXECUTE FUNCTION counts_to_slots();
-   CREATE TABLE datasets (
-     key TEXT PRIMARY KEY, service TEXT NOT NULL, first_minute INTEGER NOT NULL, last_minute INTEGER NOT NULL,
-     rows INTEGER NOT NULL, note TEXT, sources JSONB, loaded_at BIGINT NOT NULL);
-   CREATE TABLE channels (name TEXT PRIMARY KEY, state JSONB NOT NULL, updated_at BIGINT NOT NULL);`,
-  // Idempotency keys of ingest requests, written in the same transaction as their rows; the probe
-  // row is rewritten while writes fail, to learn when they work again (as in SQLite).
-  `CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, rows INTEGER NOT NULL, at BIGINT NOT NULL);
-   CREATE INDEX idempotency_at ON idempotency (at);
-   CREATE TABLE probe (id INTEGER PRIMARY KEY, at BIGINT NOT NULL);`,
-];
 
 /** Idempotency keys are kept a day: far longer than any client retries an unanswered request. */
 const KEEP_KEYS_MS = 24 * 60 * 60 * 1000;
 /** While writes fail, health() tries a real write at most this often. */
 const PROBE_EVERY_MS = 1_000;
 
-// Migrations run under this advisory lock, so nodes starting together migrate once.
-const MIGRATION_LOCK = 0x6f6d6170; // "omap"
 
 interface Settle {
   resolve: (outcome?: IdempotentResult) => void;
@@ -90,25 +54,11 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   pool.on('error', () => {});
   const client = await pool.connect();
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
-    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
-    const version = rows[0]?.v ?? 0;
-    if (version > MIGRATIONS.length) throw new Error(`the database has schema version ${version}, newer than this program's ${MIGRATIONS.length}: upgrade outage-map`);
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      await client.query('BEGIN');
-      await client.query(MIGRATIONS[v]!);
-      await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v + 1]);
-      await client.query('COMMIT');
-    }
+    await migrate(client, schema);
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
     client.release();
     await pool.end();
     throw error;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
   }
   client.release();
   return new PostgresStore(pool);
