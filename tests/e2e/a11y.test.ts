@@ -1,9 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureClientBuilt } from '../../server/client-build.ts';
-import { launchBrowser, waitForMap, type Browser } from '../helpers/browser.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { waitForMap, useBrowser } from '../helpers/browser.ts';
 import { postJson, startServer, type RunningServer } from '../helpers/server.ts';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -11,17 +10,7 @@ const TOKEN = 'producer-token-for-a11y-tests';
 const PEAK = '/?service=twitter&t=1672275180000&playing=0';
 const LANGUAGES = ['en', 'ar'] as const;
 
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
-  browser = await launchBrowser();
-  mkdirSync('test-results', { recursive: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function serverFor(): Promise<RunningServer> {
   const server = await startServer({ controlToken: TOKEN, frameMs: 100 }, { withClient: true, bundled: true });

@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureClientBuilt } from '../../server/client-build.ts';
-import { launchBrowser, waitForMap, type Browser } from '../helpers/browser.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { waitForMap, useBrowser } from '../helpers/browser.ts';
 import { startServer } from '../helpers/server.ts';
 
-let browser: Browser;
+const browser = useBrowser();
 const CONTROL = 'a-long-enough-control-token';
-
-beforeAll(async () => {
-  await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
-  browser = await launchBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 describe('the pages under their Content-Security-Policy', () => {
   it.each([

@@ -1,26 +1,14 @@
-import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureClientBuilt } from '../../server/client-build.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { countryInfo } from '../../shared/countries.ts';
-import { colourAt, colourDistance, launchBrowser, waitForMap, type Browser } from '../helpers/browser.ts';
+import { colourAt, colourDistance, waitForMap, useBrowser } from '../helpers/browser.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 
 const TOKEN = 'producer-token-for-framing-tests';
 const PEAK = 1_672_275_180_000;
 /** The map's ocean on the dark theme (palette.ts), where a no-reports marker must not show. */
 const OCEAN = [10, 18, 34];
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
-  browser = await launchBrowser();
-  mkdirSync('test-results', { recursive: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function serverFor(): Promise<RunningServer> {
   const server = await startServer({ controlToken: TOKEN, frameMs: 250 }, { withClient: true, bundled: true });

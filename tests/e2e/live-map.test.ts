@@ -1,22 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureClientBuilt } from '../../server/client-build.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { heatColor, heatOf } from '../../shared/heat.ts';
-import { hexToRgb, colourAt, colourDistance, launchBrowser, waitForColour, waitForMap, type Browser } from '../helpers/browser.ts';
+import { hexToRgb, colourAt, colourDistance, waitForColour, waitForMap, useBrowser } from '../helpers/browser.ts';
 import { postJson, startServer } from '../helpers/server.ts';
 
-let browser: Browser;
+const browser = useBrowser();
 const JAPAN: [number, number] = [138.5, 36.5];
-
-beforeAll(async () => {
-  await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
-  browser = await launchBrowser();
-  mkdirSync('test-results', { recursive: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 describe('live map in Chromium', () => {
   it('colours Japan within seconds of reports for Japan', async () => {

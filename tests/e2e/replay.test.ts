@@ -1,25 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureClientBuilt } from '../../server/client-build.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { heatColor } from '../../shared/heat.ts';
-import { hexToRgb, launchBrowser, waitForColour, waitForMap, type Browser } from '../helpers/browser.ts';
+import { hexToRgb, waitForColour, waitForMap, useBrowser } from '../helpers/browser.ts';
 import { startServer } from '../helpers/server.ts';
 
-let browser: Browser;
+const browser = useBrowser();
 /** Kansas: well inside the United States at any zoom the page fits the world to. */
 const US: [number, number] = [-98, 39];
 const LINK_T = Date.parse('2022-12-29T00:45:00Z');
 const LINK = '/?service=twitter&t=2022-12-29T00:45:00Z&speed=60&playing=0';
-
-beforeAll(async () => {
-  await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
-  browser = await launchBrowser();
-  mkdirSync('test-results', { recursive: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 describe('replay link in Chromium', () => {
   it('opens a shared link on the same paused frame, and space plays it on', async () => {

@@ -1,14 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureClientBuilt } from '../../server/client-build.ts';
-import { launchBrowser, waitForMap, type Browser } from '../helpers/browser.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { waitForMap, useBrowser } from '../helpers/browser.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 
 /** The peak of the bundled Twitter replay (28 December 2022). */
 const PEAK = 1672275180000;
 const TOKEN = 'producer-token-for-rtl-tests';
-let browser: Browser;
+const browser = useBrowser();
 
 async function serverFor(): Promise<RunningServer> {
   const server = await startServer({ frameMs: 250, controlToken: TOKEN }, { withClient: true, bundled: true });
@@ -21,16 +19,6 @@ async function pageFor(width: number, height: number): Promise<Page> {
   onTestFinished(() => page.close());
   return page;
 }
-
-beforeAll(async () => {
-  await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
-  browser = await launchBrowser();
-  mkdirSync('test-results', { recursive: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 /**
  * Latin words in visible text and in aria-label/title attributes, other than the names a page may

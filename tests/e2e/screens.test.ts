@@ -1,12 +1,11 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureClientBuilt } from '../../server/client-build.ts';
-import { launchBrowser, type Browser } from '../helpers/browser.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { useBrowser } from '../helpers/browser.ts';
 import { startServer, tempDataDir, type RunningServer, type StartOptions } from '../helpers/server.ts';
 
 const TOKEN = 'producer-token-for-e2e-tests';
-let browser: Browser;
+const browser = useBrowser();
 
 /** A server of its own for one test (closed when the test ends), with the bundled replays. */
 async function serverFor(options: StartOptions = {}): Promise<RunningServer> {
@@ -20,16 +19,6 @@ async function pageFor(width: number, height: number): Promise<Page> {
   onTestFinished(() => page.close());
   return page;
 }
-
-beforeAll(async () => {
-  await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
-  browser = await launchBrowser();
-  mkdirSync('test-results', { recursive: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 function put(server: RunningServer, body: unknown) {
   return fetch(`${server.url}/api/channels/newsroom`, {

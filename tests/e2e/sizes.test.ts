@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureClientBuilt } from '../../server/client-build.ts';
-import { launchBrowser, type Browser } from '../helpers/browser.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { useBrowser } from '../helpers/browser.ts';
 import { startServer } from '../helpers/server.ts';
 
 /** The Twitter outage of 28 December 2022 at its peak minute, paused. */
@@ -14,17 +12,7 @@ const SIZES = [
   [3840, 2160],
 ] as const;
 
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
-  browser = await launchBrowser();
-  mkdirSync('test-results', { recursive: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /**
  * Text boxes of the chrome whose text is wider than the box (cut off or spilling over a

@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { ensureClientBuilt } from '../../server/client-build.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -32,6 +34,24 @@ export async function launchBrowser(): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The Chromium of a browser test file, called at the file's top level: builds the page if it is
+ * stale and opens the browser before the file's tests, closes it after. The returned handle
+ * opens pages only once that has happened.
+ */
+export function useBrowser(): Pick<Browser, 'page'> {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    await ensureClientBuilt({ info: (m: string) => console.log(`[e2e] ${m}`) });
+    browser = await launchBrowser();
+    mkdirSync('test-results', { recursive: true });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return { page: (width, height) => browser!.page(width, height) };
 }
 
 /** Waits for the app's test handle and the map's first complete render. */
