@@ -2,6 +2,7 @@ import type * as maplibregl from 'maplibre-gl';
 import type { Camera, CountryStates } from '../../shared/protocol.ts';
 import { centreLongitude, shiftNear, unionBounds, type Bounds } from '../map/bounds.ts';
 import { WORLD, type MapPadding } from '../map/map.ts';
+import { WorldMask } from '../map/world-mask.ts';
 import { hottest } from './counters.ts';
 
 /** A slow move reads as deliberate on air; a fast one looks like a glitch. */
@@ -39,6 +40,11 @@ export function hotFrame(codes: readonly string[], boxes: ReadonlyMap<string, Bo
   return [box[0], Math.max(FRAME_SOUTH, box[1]), box[2], Math.min(FRAME_NORTH, box[3])];
 }
 
+/** Slow out of the start, slow into the end: a move on air should not jolt. */
+function easeInOut(k: number): number {
+  return k < 0.5 ? 4 * k ** 3 : 1 - (-2 * k + 2) ** 3 / 2;
+}
+
 function near(a: Bounds, b: Bounds): boolean {
   const w = (a[2] - a[0]) * NEAR_SHARE;
   const h = (a[3] - a[1]) * NEAR_SHARE;
@@ -65,11 +71,19 @@ export class ScreenCamera {
   private target: Bounds | undefined;
   private lastMove = -Infinity;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Screens draw world copies for frames across the Pacific; only the framed world shows. */
+  private readonly mask: WorldMask;
+  /** Longitude the one shown world is centred on; it travels with the camera during a move. */
+  private maskCentre = 0;
 
   constructor(
     private readonly map: maplibregl.Map,
     private readonly padding: () => MapPadding,
-  ) {}
+  ) {
+    this.mask = new WorldMask(map);
+    // The map opens on the whole world, centred on Greenwich.
+    this.mask.frame(this.maskCentre);
+  }
 
   /** Country boxes arrive once the shapes are loaded; until then only the world can be shown. */
   setCountryBounds(countries: Map<string, Bounds>, centres: Map<string, [number, number]> = new Map()): void {
@@ -124,6 +138,19 @@ export class ScreenCamera {
     const duration = animate && this.target ? MOVE_MS : 0;
     this.target = box;
     this.lastMove = performance.now();
+    // The shown world turns with the camera, by the same eased share of the move each frame, so
+    // no continent blinks out at the start of a move across the Pacific (MapLibre moves the short
+    // way round, and so does this).
+    const from = this.maskCentre;
+    const mid = (box[0] + box[2]) / 2;
+    const to = mid + 360 * Math.round((from - mid) / 360);
+    const easing = (k: number) => {
+      const e = easeInOut(k);
+      this.maskCentre = from + (to - from) * e;
+      this.mask.frame(this.maskCentre);
+      return e;
+    };
+    if (duration === 0) easing(1);
     const canvas = this.map.getContainer();
     // The world fills the frame with the chrome over its edges (a 16:9 screen shows it whole at
     // full width); fitted inside the chrome instead it would shrink and repeat sideways.
@@ -145,6 +172,7 @@ export class ScreenCamera {
         zoom: Math.min(AUTO_MAX_ZOOM, whole + Math.max(0, Math.log2(180 / span))),
         padding: fitted,
         duration,
+        easing,
       });
       return;
     }
@@ -156,6 +184,7 @@ export class ScreenCamera {
       {
         padding: fitted,
         duration,
+        easing,
         // Never `undefined`: MapLibre would take it over its own maximum and compute NaN.
         maxZoom: this.camera.mode === 'auto' ? AUTO_MAX_ZOOM : this.map.getMaxZoom(),
       },

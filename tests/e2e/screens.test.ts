@@ -190,6 +190,20 @@ describe('newsroom screens in Chromium', () => {
             .filter(Boolean);
         }, story);
       await expect.poll(clear, { timeout: 25_000, interval: 500 }).toEqual([]);
+      // One copy of the world: the frame across the Pacific draws copies, and the canvas under the
+      // counters would show a second America and a second Brazil; each country shows exactly once.
+      const copies = await page.evaluate((points) => {
+        const { map } = window.outageMap;
+        const masks = [...document.querySelectorAll<HTMLElement>('.world-mask:not([hidden])')].map((el) => el.getBoundingClientRect());
+        return points.map(([code, [lng, lat]]) => {
+          const seen = [-720, -360, 0, 360, 720].filter((d) => {
+            const p = map.project([lng + d, lat]);
+            return p.x >= 0 && p.x <= innerWidth && !masks.some((r) => p.x >= r.left && p.x <= r.right);
+          });
+          return `${code}:${seen.length}`;
+        });
+      }, [...story, ['BR', [-52, -10]]] as Array<[string, [number, number]]>);
+      expect(copies).toEqual(['US:1', 'GB:1', 'JP:1', 'BR:1']);
       await page.screenshot({ path: `test-results/e2e-screen-peak-${w}x${h}.png` });
       const source = (await page.textContent('#source'))!.replace(/[\u2068\u2069]/g, '');
       expect(source).toContain('Reconstructed from press reports');
