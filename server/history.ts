@@ -24,11 +24,35 @@ export interface HistoryDeps {
 
 const FORMATS = ['json', 'csv', 'ndjson'] as const;
 
+const MAX_STEP_MINUTES = 7 * 24 * 60;
+const STEP_FORMS = 'minutes (15) or a duration as Prometheus and Grafana write it (1m, 15m, 1h, 1d, 1h30m), from 1 minute to 7 days';
+const UNIT_SECONDS = { w: 7 * 86_400, d: 86_400, h: 3_600, m: 60, s: 1 } as const;
+/** Prometheus's duration grammar: units largest first, each at most once (`1h30m`, not `30m1h`). */
+const DURATION = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/**
+ * `step` as bare minutes (`15`, the original form) or a duration (`15m`, `1h`, `1d`), since
+ * dashboards pass their own interval variable straight through. Seconds count only in whole minutes.
+ */
+const stepMinutes = z.string().transform((text, ctx) => {
+  const match = text === '' ? null : DURATION.exec(text);
+  const minutes = /^\d+$/.test(text)
+    ? Number(text)
+    : match
+      ? (['w', 'd', 'h', 'm', 's'] as const).reduce((sum, unit, i) => sum + Number(match[i + 1] ?? 0) * UNIT_SECONDS[unit], 0) / 60
+      : NaN;
+  if (!(Number.isInteger(minutes) && minutes >= 1 && minutes <= MAX_STEP_MINUTES)) {
+    ctx.addIssue({ code: 'custom', message: `must be ${STEP_FORMS}, got ${JSON.stringify(text)}` });
+    return z.NEVER;
+  }
+  return minutes;
+});
+
 const historyQuery = {
   service: storeKey,
   from: instant.optional(),
   to: instant.optional(),
-  step: z.coerce.number({ error: 'must be a number of minutes' }).int('must be whole minutes').min(1).max(10_080).default(1),
+  step: stepMinutes.default(1),
   format: z.enum(FORMATS, { error: `must be one of ${FORMATS.join(', ')}` }).default('json'),
 };
 
