@@ -131,4 +131,27 @@ describe('framing and colour in Chromium', () => {
     expect(url.searchParams.get('service')).toBe('twitter');
     expect(url.searchParams.get('playing')).toBe('0');
   }, 60_000);
+
+  it('shows the clock in the chosen zone and keeps the choice in the address (tz), so a copied link reopens it', async () => {
+    const server = await serverFor();
+    const page = await pageFor(1280, 720);
+    // 00:53 UTC on 29 December is 19:53 on the 28th in New York (a newsroom's zone from the link).
+    await page.goto(`${server.url}/?service=twitter&t=${PEAK}&playing=0&tz=America/New_York`);
+    await waitForMap(page);
+    const clock = () => page.textContent('.clock-utc').then((text) => text!.replace(/[\u2066-\u2069]/g, ''));
+    await expect.poll(clock, { timeout: 10_000 }).toMatch(/\b0?7:53:00\sPM\b/);
+    expect(await page.inputValue('.clock-zone')).toBe('newsroom');
+
+    await page.selectOption('.clock-zone', 'utc');
+    await expect.poll(clock).toMatch(/\b12:53:00\sAM\b/);
+    await expect.poll(() => new URL(page.url()).searchParams.get('tz')).toBe(null);
+
+    await page.selectOption('.clock-zone', 'viewer');
+    await expect.poll(() => new URL(page.url()).searchParams.get('tz')).toBe('viewer');
+    // The moment is untouched by the zone switch.
+    expect(new URL(page.url()).searchParams.get('playing')).toBe('0');
+    await page.reload();
+    await waitForMap(page);
+    expect(await page.inputValue('.clock-zone')).toBe('viewer');
+  }, 60_000);
 });
