@@ -12,13 +12,15 @@
  * (`DELETE /api/simulation/:service`), whether it finished or was interrupted, unless `--keep`.
  */
 import { parseArgs } from 'node:util';
+import { ConfigError, loadAddress } from '../server/config.ts';
 import type { MinuteRow } from '../shared/frame.ts';
 import type { IngestRow } from '../shared/protocol.ts';
 import { isScenarioId, SCENARIOS, scenarioInfo, scenarioRows, type ScenarioInfo } from '../shared/scenarios.ts';
 import type { SimulationLease } from '../shared/simulation.ts';
 import { MINUTE_MS, minuteOf, minuteStart } from '../shared/time.ts';
 
-const USAGE = `usage: npm run simulate -- --scenario <${SCENARIOS.join('|')}> [--speed 60] [--url http://127.0.0.1:3000]
+const USAGE = `usage: npm run simulate -- --scenario <${SCENARIOS.join('|')}> [--speed 60]
+                        [--port P (or PORT, default 3000)] [--host H (or HOST)] [--url http://127.0.0.1:3000]
                         [--token T (or INGEST_TOKEN)] [--service NAME] [--seed N] [--keep]`;
 const TICK_MS = 250;
 /** Renewal period of the clock lease; the TTL leaves two missed renewals before it lapses. */
@@ -53,7 +55,10 @@ function parseOptions(argv: string[]): Options {
       options: {
         scenario: { type: 'string', default: 'twitter-2022-12-28' },
         speed: { type: 'string', default: '60' },
-        url: { type: 'string', default: 'http://127.0.0.1:3000' },
+        url: { type: 'string' },
+        // The server's own flags (and PORT/HOST): the same settings start it and find it.
+        port: { type: 'string' },
+        host: { type: 'string' },
         token: { type: 'string' },
         service: { type: 'string' },
         seed: { type: 'string' },
@@ -73,20 +78,37 @@ function parseOptions(argv: string[]): Options {
   if (!(speed > 0 && speed <= 100_000)) throw new CliError(`--speed must be a number above 0 and at most 100000, got ${values.speed}`);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got ${values.seed}`);
+  const url = values.url ?? serverUrl(values);
   try {
-    new URL(values.url);
+    new URL(url);
   } catch {
-    throw new CliError(`--url is not a URL: ${values.url}`);
+    throw new CliError(`--url is not a URL: ${url}`);
   }
   return {
     scenario: values.scenario,
     speed,
-    url: values.url.replace(/\/+$/, ''),
+    url: url.replace(/\/+$/, ''),
     token: values.token || process.env.INGEST_TOKEN || undefined,
     service: values.service,
     seed,
     keep: values.keep,
   };
+}
+
+/**
+ * The server on this machine, at the port and host it reads from the same flags and environment;
+ * a server listening on every interface is reached on loopback.
+ */
+function serverUrl(flags: { port?: string; host?: string }): string {
+  let address;
+  try {
+    address = loadAddress(flags);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(`${error.message}\n${USAGE}`);
+    throw error;
+  }
+  const host = address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
 interface Reply {
@@ -111,7 +133,7 @@ async function callServer(method: string, url: string, token: string | undefined
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const { origin, pathname } = new URL(url);
     const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-    throw new CliError(`cannot reach the server at ${origin} (${method} ${pathname}: ${reason}); is it running? (--url)`);
+    throw new CliError(`cannot reach the server at ${origin} (${method} ${pathname}: ${reason}); is it running? (--url, or --port/PORT and --host/HOST as the server reads them)`);
   }
   const text = await response.text();
   let parsed: unknown = text;

@@ -108,20 +108,7 @@ export function loadConfig(
   } catch (error) {
     throw new ConfigError(`${(error as Error).message} (settings: ${Object.keys(ENV).map((k) => `--${kebab(k)}`).join(' ')})`);
   }
-  const raw: Record<string, unknown> = {};
-  for (const [key, name] of Object.entries(ENV)) {
-    const value = flags[kebab(key)] ?? env[name];
-    if (value !== undefined && value !== '') raw[key] = value;
-  }
-  const parsed = schema.safeParse({ ...raw, ...overrides });
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const key = String(i.path[0]) as keyof typeof ENV;
-      return `${ENV[key] ?? key} (--${kebab(key)}): ${i.message}`;
-    });
-    throw new ConfigError(`invalid settings:\n  ${lines.join('\n  ')}`);
-  }
-  const c = parsed.data;
+  const c = parseSettings(schema, { ...readSettings(flags, env), ...overrides });
   return Object.freeze({
     ...c,
     dataDir: path.resolve(c.dataDir),
@@ -130,6 +117,37 @@ export function loadConfig(
     socketOrigins: Object.freeze(c.socketOrigins) as string[],
     dedupeMinutes: c.dedupeMinutes ?? c.windowMinutes,
   });
+}
+
+/**
+ * Where the server listens, read as the server reads it (`--port`/`--host`, then `PORT`/`HOST`,
+ * then the defaults), for a tool that talks to it and takes these two flags among its own (the
+ * simulator), so it finds a server on another port with no extra setting.
+ */
+export function loadAddress(flags: { port?: string; host?: string }, env: NodeJS.ProcessEnv = process.env): Pick<Config, 'port' | 'host'> {
+  const { port, host } = readSettings(flags, env);
+  return Object.freeze(parseSettings(schema.pick({ port: true, host: true }), { port, host }));
+}
+
+/** Each setting's flag, else its environment variable; an empty value is unset. */
+function readSettings(flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV)) {
+    const value = flags[kebab(key)] ?? env[name];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  return raw;
+}
+
+/** Parses settings or throws a ConfigError naming each bad one by its variable and flag. */
+function parseSettings<S extends z.ZodType>(settings: S, raw: Record<string, unknown>): z.output<S> {
+  const parsed = settings.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => {
+    const key = String(i.path[0]) as keyof typeof ENV;
+    return `${ENV[key] ?? key} (--${kebab(key)}): ${i.message}`;
+  });
+  throw new ConfigError(`invalid settings:\n  ${lines.join('\n  ')}`);
 }
 
 function kebab(key: string): string {
