@@ -11,7 +11,7 @@ import type { MinuteRow } from '../shared/frame.ts';
 import { COUNTRY_CODES } from '../shared/countries.ts';
 import { minuteOf } from '../shared/time.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';
-import type { ChannelStore, Dataset, HistoryStore, IdempotentResult, MinuteCount, RowsAt, SlotRow, StorageHealth } from '../server/store/store.ts';
+import type { ChannelStore, Dataset, HistoryStore, IdempotentResult, MinuteCount, ProblemRow, RowsAt, SlotRow, StorageHealth } from '../server/store/store.ts';
 import type { ChannelState } from '../shared/protocol.ts';
 import { connectClient, startServer, tempDataDir, watch } from '../tests/helpers/server.ts';
 
@@ -22,6 +22,7 @@ class NoStore implements HistoryStore, ChannelStore {
   async addOnce(rows: readonly MinuteCount[]): Promise<IdempotentResult> { return { replayed: false, rows: rows.length }; }
   async health(): Promise<StorageHealth> { return { writable: true }; }
   async rows(): Promise<MinuteRow[]> { return []; }
+  async problems(): Promise<ProblemRow[]> { return []; }
   async slots(): Promise<SlotRow[]> { return []; }
   async slotRange(): Promise<SlotRow[]> { return []; }
   async range(): Promise<null> { return null; }
@@ -29,7 +30,7 @@ class NoStore implements HistoryStore, ChannelStore {
   async *iterate(): AsyncIterable<MinuteRow[]> {}
   async markDataset(_d: Dataset): Promise<boolean> { return true; }
   async datasets(): Promise<Dataset[]> { return []; }
-  async rowsAt(): Promise<RowsAt> { return { rows: [], rev: 0 }; }
+  async rowsAt(): Promise<RowsAt> { return { rows: [], problems: [], rev: 0 }; }
   async revisions(): Promise<Map<string, number>> { return new Map(); }
   onCommit(): () => void { return () => {}; }
   async dropService(): Promise<void> {}

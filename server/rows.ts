@@ -10,7 +10,9 @@ import { describeIssues, ingestRow, type ParsedIngestRow } from '../shared/schem
 
 /** The CSV header POST /api/ingest reads and GET /api/history writes. */
 export const CSV_COLUMNS = ['time', 'service', 'country', 'count'] as const;
-export type CsvColumns = Record<(typeof CSV_COLUMNS)[number], number>;
+/** Columns a file may carry or leave out; GET /api/history always writes them (an empty cell is none). */
+export const OPTIONAL_CSV_COLUMNS = ['problem'] as const;
+export type CsvColumns = Record<(typeof CSV_COLUMNS)[number] | (typeof OPTIONAL_CSV_COLUMNS)[number], number>;
 
 /** A problem with the file as a whole (no header, broken quoting): no row after it can be trusted. */
 export class FileFormatError extends Error {}
@@ -25,7 +27,7 @@ export function csvColumns(header: readonly string[] | undefined, serviceGiven =
   if (!header || needed.some((c) => !names.includes(c))) {
     throw new FileFormatError(`the first line must name the columns ${needed.join(',')}`);
   }
-  return Object.fromEntries(CSV_COLUMNS.map((c) => [c, names.indexOf(c)])) as CsvColumns;
+  return Object.fromEntries([...CSV_COLUMNS, ...OPTIONAL_CSV_COLUMNS].map((c) => [c, names.indexOf(c)])) as CsvColumns;
 }
 
 /** One CSV record as the object `ingestRow` validates; `service` fills or overrides the column. */
@@ -35,6 +37,7 @@ export function csvRowCandidate(record: readonly string[], col: CsvColumns, serv
     country: record[col.country],
     at: numericOrText(record[col.time]),
     count: numericOrText(record[col.count]),
+    ...(col.problem >= 0 ? { problem: record[col.problem] } : {}),
   };
 }
 

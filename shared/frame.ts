@@ -1,13 +1,19 @@
 import { nextLevel } from './levels.ts';
-import type { CountryState, CountryStates, Level } from './protocol.ts';
+import { addProblem, hasShares, sameShares, sharesOf, type ProblemCounts } from './problems.ts';
+import type { CountryState, CountryStates, Level, Problem } from './protocol.ts';
 import { minuteOf } from './time.ts';
 import { rollingSums } from './window-sum.ts';
 
-/** A count of one country in one epoch minute. */
+/**
+ * A count of one country in one epoch minute. With `problem`, the part of that minute's count
+ * whose reports named it: the rows of one minute and country always add up to its total, so a
+ * reader that ignores `problem` still sums the right count.
+ */
 export interface MinuteRow {
   minute: number;
   country: string;
   count: number;
+  problem?: Problem;
 }
 
 export interface FrameParams {
@@ -35,7 +41,20 @@ export function frameSpan(t: number, windowMinutes: number): { from: number; to:
  */
 export function frameAt(rows: Iterable<MinuteRow>, t: number, params: FrameParams): CountryStates {
   const { from, to } = frameSpan(t, params.windowMinutes);
-  return frameOfSeries(seriesOf(rows, from, to), t, params);
+  const list = [...rows];
+  return frameOfSeries(seriesOf(list, from, to), t, params, problemsOf(list, to - params.windowMinutes + 1, to));
+}
+
+/** Per country, the reports of each problem type in the minutes `from..to`. */
+export function problemsOf(rows: Iterable<MinuteRow>, from: number, to: number): Map<string, ProblemCounts> {
+  const out = new Map<string, ProblemCounts>();
+  for (const row of rows) {
+    if (!row.problem || row.minute < from || row.minute > to || !(row.count > 0)) continue;
+    let counts = out.get(row.country);
+    if (!counts) out.set(row.country, (counts = {}));
+    addProblem(counts, row.problem, row.count);
+  }
+  return out;
 }
 
 /** Per country, its counts of the minutes `from..to` (index 0 is `from`). */
@@ -54,7 +73,13 @@ export function seriesOf(rows: Iterable<MinuteRow>, from: number, to: number): M
  * `frameAt` from per-country minute series covering exactly `frameSpan(t)`, for callers that
  * keep counts by country already (the server's minute cache) and need not make rows of them.
  */
-export function frameOfSeries(series: ReadonlyMap<string, Float64Array>, t: number, params: FrameParams): CountryStates {
+export function frameOfSeries(
+  series: ReadonlyMap<string, Float64Array>,
+  t: number,
+  params: FrameParams,
+  /** Per country, the problem types named in the window ending at `t` (see `problemsOf`). */
+  problems?: ReadonlyMap<string, ProblemCounts>,
+): CountryStates {
   const { from, to } = frameSpan(t, params.windowMinutes);
   const length = to - from + 1;
   const states: CountryStates = {};
@@ -69,7 +94,9 @@ export function frameOfSeries(series: ReadonlyMap<string, Float64Array>, t: numb
       baseline = params.baseline(country, from + i);
       level = nextLevel(level, sums[i]!, baseline);
     }
-    states[country] = { count, baseline, level };
+    const shares = problems?.get(country);
+    const named = shares && sharesOf(shares);
+    states[country] = hasShares(named) ? { count, baseline, level, problems: named } : { count, baseline, level };
   }
   return states;
 }
@@ -80,13 +107,17 @@ function sameState(a: CountryState, b: CountryState): boolean {
 
 /**
  * What changed from `prev` to `next`: new or changed countries with their state, and countries
- * that left the window with `count: 0`.
+ * that left the window with `count: 0`. A change carries `problems` only when the shares moved
+ * (`{}` when they went away), so a frame stays small while the mix of problems holds still.
  */
 export function diffStates(prev: CountryStates, next: CountryStates): CountryStates {
   const changes: CountryStates = {};
   for (const [code, state] of Object.entries(next)) {
     const before = prev[code];
-    if (!before || !sameState(before, state)) changes[code] = state;
+    const problemsMoved = !sameShares(before?.problems, state.problems);
+    if (before && sameState(before, state) && !problemsMoved) continue;
+    const { problems, ...rest } = state;
+    changes[code] = problemsMoved ? { ...rest, problems: problems ?? {} } : rest;
   }
   for (const [code, before] of Object.entries(prev)) {
     if (!(code in next)) changes[code] = { count: 0, baseline: before.baseline, level: 'normal' };
@@ -97,9 +128,15 @@ export function diffStates(prev: CountryStates, next: CountryStates): CountrySta
 /** Applies a frame's changes to a full state, dropping countries that fell to zero. */
 export function applyChanges(states: CountryStates, changes: CountryStates): CountryStates {
   const next: CountryStates = { ...states };
-  for (const [code, state] of Object.entries(changes)) {
-    if (state.count > 0) next[code] = state;
-    else delete next[code];
+  for (const [code, change] of Object.entries(changes)) {
+    if (!(change.count > 0)) {
+      delete next[code];
+      continue;
+    }
+    // A change without `problems` keeps the shares held; `{}` clears them.
+    const { problems: moved, ...state } = change;
+    const problems = moved ?? next[code]?.problems;
+    next[code] = hasShares(problems) ? { ...state, problems } : state;
   }
   return next;
 }

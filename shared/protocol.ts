@@ -3,6 +3,8 @@
  * Both sides import this file; never copy its types elsewhere.
  */
 
+import type { ProblemShares } from './problems.ts';
+
 /**
  * Bumped on any incompatible change to the events or payloads below. A client states the version
  * it speaks in every `watch`; the server refuses any other with `unsupported-protocol`.
@@ -23,6 +25,12 @@ export interface CountryState {
   /** Expected reports in such a window (the documented floor until history exists). */
   baseline: number;
   level: Level;
+  /**
+   * Shares of the problem types named by the reports in the window (whole percents adding up to
+   * 100, see shared/problems.ts). In a snapshot: absent when no report named one. In a frame's
+   * `changes`: present only when it changed (`{}`: none any more); absent means as before.
+   */
+  problems?: ProblemShares;
 }
 
 /** Alpha-2 country code to its state. */
@@ -43,6 +51,8 @@ export interface Frame {
    */
   seq: number;
   changes: CountryStates;
+  /** The service's problem shares over every country, only when they changed (`{}`: none any more). */
+  problems?: ProblemShares;
 }
 
 /** How a feed's data time advances: `t = t0 + (now - wallclock0) * speed` while playing. */
@@ -71,6 +81,8 @@ export interface Snapshot {
   /** Window count that maps to the hottest colour; the same for every viewer of a service. */
   heatMax: number;
   countries: CountryStates;
+  /** The service's problem shares in the window over every country; absent when no report named one. */
+  problems?: ProblemShares;
   /** First and last minute (epoch ms) with stored counts for the service; null when none. */
   range: { from: number; to: number } | null;
   /** Set when the snapshot is of a named channel: what the producer chose. */
@@ -205,6 +217,11 @@ export interface IngestRow {
   /** Minute of the counts: epoch ms or an ISO 8601 UTC string on input. */
   at: number | string;
   count: number;
+  /**
+   * The problem these reports named. Rows of one service, country and minute add up to its
+   * total; a row without `problem` is the part that named none.
+   */
+  problem?: Problem;
 }
 
 /** `GET /api/incidents`: a period when some country's level stayed above normal. */

@@ -43,11 +43,14 @@ export const instant = z
   .refine((t) => Number.isFinite(t) && t >= EARLIEST, { error: 'must be after 2000-01-01 (epoch milliseconds, not seconds)' })
   .refine((t) => t <= Date.now() + MAX_SKEW_MS, { error: 'is in the future' });
 
+/** What a report says is broken: one of `PROBLEMS`. */
+export const problemType = z.enum(PROBLEMS, { error: `must be one of ${PROBLEMS.join(', ')}` });
+
 export const reportBody = z.strictObject(
   {
     service: serviceId,
     country: countryCode.optional(),
-    problem: z.enum(PROBLEMS, { error: `must be one of ${PROBLEMS.join(', ')}` }).optional(),
+    problem: problemType.optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'body must be a JSON object') },
 );
@@ -65,8 +68,10 @@ export const ingestRow = z.strictObject(
       .int('must be a whole number')
       .min(0, 'must not be negative')
       .max(MAX_ROW_COUNT, `must be at most ${MAX_ROW_COUNT}`),
+    // The part of the minute's count that named this problem; an empty CSV cell is none.
+    problem: z.preprocess((v) => (v === '' || v === null ? undefined : v), problemType.optional()),
   },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'row must be an object {service, country, at, count}') },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'row must be an object {service, country, at, count, problem?}') },
 );
 export type ParsedIngestRow = z.output<typeof ingestRow>;
 

@@ -35,6 +35,11 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, rows INTEGER NOT NULL, at BIGINT NOT NULL);
    CREATE INDEX idempotency_at ON idempotency (at);
    CREATE TABLE probe (id INTEGER PRIMARY KEY, at BIGINT NOT NULL);`,
+  // What reports said was broken: per (service, minute, country, problem), each a part of the
+  // count in `counts` (which stays the total), written in the same transaction (as in SQLite).
+  `CREATE TABLE problems (
+     service INTEGER NOT NULL, minute INTEGER NOT NULL, country TEXT NOT NULL, problem TEXT NOT NULL, count BIGINT NOT NULL,
+     PRIMARY KEY (service, minute, country, problem));`,
 ];
 
 // Migrations run under this advisory lock, so nodes starting together migrate once.

@@ -16,10 +16,13 @@ import {
   type IdempotencyKey,
   type IdempotentResult,
   type MinuteCount,
+  type ProblemRow,
   type RowsAt,
   type SlotRow,
   type StorageHealth,
+  splitByProblem,
 } from './store.ts';
+import type { Problem } from '../../shared/protocol.ts';
 
 
 /** Idempotency keys are kept a day: far longer than any client retries an unanswered request. */
@@ -169,6 +172,7 @@ export class PostgresStore implements HistoryStore, ChannelStore {
           // The services row stays (its revision moves), as in SQLite: a later run reuses it.
           await client.query('DELETE FROM counts WHERE service = $1', [ids.get(job.service)]);
           await client.query('DELETE FROM slots WHERE service = $1', [ids.get(job.service)]);
+          await client.query('DELETE FROM problems WHERE service = $1', [ids.get(job.service)]);
         } else if (!replays.has(job)) await this.writeRows(client, job.mode, job.rows, ids);
       }
       const touched = [...names].map((n) => ids.get(n)!);
@@ -197,14 +201,22 @@ export class PostgresStore implements HistoryStore, ChannelStore {
     return new Map(names.map((n) => [n, this.serviceIds.get(n)!]));
   }
 
-  /** One multi-row statement per job; a key twice in a job is merged first (ON CONFLICT may touch a row once). */
+  /**
+   * One multi-row statement per job and table; a key twice in a job is merged first (ON CONFLICT
+   * may touch a row once): rows of one minute and country add up to its total in a put too.
+   */
   private async writeRows(client: pg.PoolClient, mode: 'add' | 'put', rows: readonly MinuteCount[], ids: Map<string, number>): Promise<void> {
     const merged = new Map<string, [number, number, string, number]>();
+    const parts = new Map<string, [number, number, string, Problem, number]>();
     for (const r of rows) {
       const key = `${r.service}\0${r.minute}\0${r.country}`;
       const held = merged.get(key);
-      if (held && mode === 'add') held[3] += r.count;
+      if (held) held[3] += r.count;
       else merged.set(key, [ids.get(r.service)!, r.minute, r.country, r.count]);
+      if (!r.problem) continue;
+      const part = parts.get(`${key}\0${r.problem}`);
+      if (part) part[4] += r.count;
+      else parts.set(`${key}\0${r.problem}`, [ids.get(r.service)!, r.minute, r.country, r.problem, r.count]);
     }
     const columns: [number[], number[], string[], number[]] = [[], [], [], []];
     for (const [service, minute, country, count] of merged.values()) {
@@ -219,6 +231,22 @@ export class PostgresStore implements HistoryStore, ChannelStore {
        SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::bigint[])
        ON CONFLICT (service, minute, country) DO UPDATE SET ${update}`,
       columns,
+    );
+    // A put replaces a minute's whole breakdown: the parts it carries, or none.
+    if (mode === 'put') {
+      await client.query(
+        `DELETE FROM problems p USING unnest($1::int[], $2::int[], $3::text[]) AS k(service, minute, country)
+         WHERE p.service = k.service AND p.minute = k.minute AND p.country = k.country`,
+        columns.slice(0, 3),
+      );
+    }
+    const named = [...parts.values()].filter((p) => p[4] > 0);
+    if (named.length === 0) return;
+    await client.query(
+      `INSERT INTO problems (service, minute, country, problem, count)
+       SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::bigint[])
+       ON CONFLICT (service, minute, country, problem) DO UPDATE SET count = problems.count + excluded.count`,
+      [named.map((p) => p[0]), named.map((p) => p[1]), named.map((p) => p[2]), named.map((p) => p[3]), named.map((p) => p[4])],
     );
   }
 
@@ -243,16 +271,22 @@ export class PostgresStore implements HistoryStore, ChannelStore {
 
   async rowsAt(service: string, from: number, to: number): Promise<RowsAt> {
     // One statement is one snapshot: the revision and the rows agree.
-    const { rows } = await this.pool.query<{ rev: string; minute: number | null; country: string | null; count: string | null }>(
-      `SELECT s.rev, c.minute, c.country, c.count FROM services s
-       LEFT JOIN counts c ON c.service = s.id AND c.minute BETWEEN $2 AND $3
+    const { rows } = await this.pool.query<{ rev: string; minute: number | null; country: string | null; problem: Problem | null; count: string | null }>(
+      `SELECT s.rev, c.minute, c.country, c.problem, c.count FROM services s
+       LEFT JOIN (
+         SELECT service, minute, country, NULL AS problem, count FROM counts
+           WHERE service = (SELECT id FROM services WHERE name = $1) AND minute BETWEEN $2 AND $3
+         UNION ALL SELECT service, minute, country, problem, count FROM problems
+           WHERE service = (SELECT id FROM services WHERE name = $1) AND minute BETWEEN $2 AND $3
+       ) c ON c.service = s.id
        WHERE s.name = $1`,
       [service, from, to],
     );
-    if (rows.length === 0) return { rows: [], rev: 0 };
+    if (rows.length === 0) return { rows: [], problems: [], rev: 0 };
     return {
       rev: Number(rows[0]!.rev),
-      rows: rows.filter((r) => r.minute !== null).map((r) => ({ minute: r.minute!, country: r.country!, count: Number(r.count) })),
+      rows: rows.filter((r) => r.minute !== null && r.problem === null).map((r) => ({ minute: r.minute!, country: r.country!, count: Number(r.count) })),
+      problems: rows.filter((r) => r.problem !== null).map((r) => ({ minute: r.minute!, country: r.country!, problem: r.problem!, count: Number(r.count) })),
     };
   }
 
@@ -276,6 +310,14 @@ export class PostgresStore implements HistoryStore, ChannelStore {
       [service, from, to],
     );
     return rows.map((r) => ({ minute: r.minute, country: r.country, count: Number(r.count) }));
+  }
+
+  async problems(service: string, from: number, to: number): Promise<ProblemRow[]> {
+    const { rows } = await this.pool.query<{ minute: number; country: string; problem: Problem; count: string }>(
+      'SELECT p.minute, p.country, p.problem, p.count FROM problems p JOIN services s ON s.id = p.service WHERE s.name = $1 AND p.minute BETWEEN $2 AND $3',
+      [service, from, to],
+    );
+    return rows.map((r) => ({ minute: r.minute, country: r.country, problem: r.problem, count: Number(r.count) }));
   }
 
   async slots(service: string, slots: readonly number[]): Promise<SlotRow[]> {
@@ -314,13 +356,24 @@ export class PostgresStore implements HistoryStore, ChannelStore {
     // Whole buckets per chunk, about a day of minutes each, so a bucket never straddles two chunks.
     const chunk = Math.max(1, Math.round(1440 / step)) * step;
     for (let start = Math.floor(from / step) * step; start <= to; start += chunk) {
-      const { rows } = await this.pool.query<{ minute: number; country: string; count: string }>(
-        `SELECT c.minute - c.minute % $4 AS minute, c.country, sum(c.count) AS count
-         FROM counts c JOIN services s ON s.id = c.service
-         WHERE s.name = $1 AND c.minute BETWEEN $2 AND $3 GROUP BY 1, 2 ORDER BY 1, 2`,
-        [service, Math.max(from, start), Math.min(to, start + chunk - 1), step],
-      );
-      if (rows.length > 0) yield rows.map((r) => ({ minute: r.minute, country: r.country, count: Number(r.count) }));
+      const span = [service, Math.max(from, start), Math.min(to, start + chunk - 1), step];
+      const [{ rows }, { rows: parts }] = await Promise.all([
+        this.pool.query<{ minute: number; country: string; count: string }>(
+          `SELECT c.minute - c.minute % $4 AS minute, c.country, sum(c.count) AS count
+           FROM counts c JOIN services s ON s.id = c.service
+           WHERE s.name = $1 AND c.minute BETWEEN $2 AND $3 GROUP BY 1, 2 ORDER BY 1, 2`,
+          span,
+        ),
+        this.pool.query<{ minute: number; country: string; problem: Problem; count: string }>(
+          `SELECT p.minute - p.minute % $4 AS minute, p.country, p.problem, sum(p.count) AS count
+           FROM problems p JOIN services s ON s.id = p.service
+           WHERE s.name = $1 AND p.minute BETWEEN $2 AND $3 GROUP BY 1, 2, 3 ORDER BY 1, 2`,
+          span,
+        ),
+      ]);
+      const totals = rows.map((r) => ({ minute: r.minute, country: r.country, count: Number(r.count) }));
+      const split = splitByProblem(totals, parts.map((r) => ({ minute: r.minute, country: r.country, problem: r.problem, count: Number(r.count) })));
+      if (split.length > 0) yield split;
     }
   }
 

@@ -35,6 +35,12 @@ const statements = {
   put: db.prepare(`INSERT INTO counts (service, minute, country, count) VALUES (?, ?, ?, ?)
     ON CONFLICT (service, minute, country) DO UPDATE SET count = excluded.count`),
 };
+// A row with a problem is also a part of that problem's count (the breakdown beside the total).
+const problems = {
+  add: db.prepare(`INSERT INTO problems (service, minute, country, problem, count) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (service, minute, country, problem) DO UPDATE SET count = count + excluded.count`),
+  clear: db.prepare('DELETE FROM problems WHERE service = ? AND minute = ? AND country = ?'),
+};
 
 /** @param {string} name */
 function serviceId(name) {
@@ -77,16 +83,44 @@ const apply = db.transaction(
         }
         idempotency.insert.run(job.idempotency.key, job.idempotency.fingerprint, job.rows.length, now);
       }
-      const statement = statements[job.mode];
+      if (job.mode === 'put') {
+        putRows(job.rows, touched);
+        continue;
+      }
       for (const r of job.rows) {
         const id = serviceId(r.service);
         touched.set(r.service, id);
-        statement.run(id, r.minute, r.country, r.count);
+        statements.add.run(id, r.minute, r.country, r.count);
+        if (r.problem) problems.add.run(id, r.minute, r.country, r.problem, r.count);
       }
     }
     return [...touched].map(([name, id]) => [name, /** @type {number} */ (bumpRevision.get(id))]);
   },
 );
+
+/**
+ * Put: the rows of one service, minute and country are its new total, and those with a problem
+ * its whole new breakdown (see HistoryStore.put).
+ * @param {WriteJob['rows']} rows @param {Map<string, number>} touched
+ */
+function putRows(rows, touched) {
+  /** @type {Map<string, {id: number, minute: number, country: string, total: number, parts: Map<string, number>}>} */
+  const groups = new Map();
+  for (const r of rows) {
+    const id = serviceId(r.service);
+    touched.set(r.service, id);
+    const key = `${id}\0${r.minute}\0${r.country}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { id, minute: r.minute, country: r.country, total: 0, parts: new Map() }));
+    group.total += r.count;
+    if (r.problem) group.parts.set(r.problem, (group.parts.get(r.problem) ?? 0) + r.count);
+  }
+  for (const g of groups.values()) {
+    statements.put.run(g.id, g.minute, g.country, g.total);
+    problems.clear.run(g.id, g.minute, g.country);
+    for (const [problem, count] of g.parts) if (count > 0) problems.add.run(g.id, g.minute, g.country, problem, count);
+  }
+}
 
 /** @type {WriteJob[]} */
 let queue = [];

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { MinuteRow } from '../../shared/frame.ts';
 import type { ChannelState } from '../../shared/protocol.ts';
-import { SLOT_MINUTES, type ChannelStore, type Commit, type Dataset, type HistoryStore, type IdempotencyKey, type IdempotentResult, type MinuteCount, type RowsAt, type SlotRow, type StorageHealth } from './store.ts';
+import { SLOT_MINUTES, splitByProblem, type ChannelStore, type ProblemRow, type Commit, type Dataset, type HistoryStore, type IdempotencyKey, type IdempotentResult, type MinuteCount, type RowsAt, type SlotRow, type StorageHealth } from './store.ts';
 import type { WriteJob, WriteResult, WriterMessage } from './writer-messages.ts';
 
 /**
@@ -41,6 +41,11 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, rows INTEGER NOT NULL, at INTEGER NOT NULL);
    CREATE INDEX idempotency_at ON idempotency (at);
    CREATE TABLE probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);`,
+  // What reports said was broken: per (service, minute, country, problem), each a part of the
+  // count in `counts` (which stays the total), written in the same transaction.
+  `CREATE TABLE problems (
+     service INTEGER NOT NULL, minute INTEGER NOT NULL, country TEXT NOT NULL, problem TEXT NOT NULL, count INTEGER NOT NULL,
+     PRIMARY KEY (service, minute, country, problem)) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -100,6 +105,7 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     }
     this.statements = {
       rows: this.db.prepare('SELECT minute, country, count FROM counts WHERE service = ? AND minute BETWEEN ? AND ?'),
+      problems: this.db.prepare('SELECT minute, country, problem, count FROM problems WHERE service = ? AND minute BETWEEN ? AND ?'),
       slotRange: this.db.prepare('SELECT slot, country, count FROM slots WHERE service = ? AND slot BETWEEN ? AND ?'),
       slots: this.db.prepare('SELECT slot, country, count FROM slots WHERE service = ? AND slot IN (SELECT value FROM json_each(?))'),
       first: this.db.prepare('SELECT minute FROM counts WHERE service = ? ORDER BY minute ASC LIMIT 1').pluck(),
@@ -232,11 +238,12 @@ export class SqliteStore implements HistoryStore, ChannelStore {
 
   async rowsAt(service: string, from: number, to: number): Promise<RowsAt> {
     const id = this.serviceId(service);
-    if (id === undefined) return { rows: [], rev: 0 };
+    if (id === undefined) return { rows: [], problems: [], rev: 0 };
     // One read transaction: the rows and the revision come from the same snapshot of the WAL.
     return this.readSnapshot(() => ({
       rev: this.statements.revision.get(id) as number,
       rows: this.statements.rows.all(id, from, to) as MinuteRow[],
+      problems: this.statements.problems.all(id, from, to) as ProblemRow[],
     }));
   }
 
@@ -274,6 +281,12 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     return this.statements.rows.all(id, from, to) as MinuteRow[];
   }
 
+  async problems(service: string, from: number, to: number): Promise<ProblemRow[]> {
+    const id = this.serviceId(service);
+    if (id === undefined) return [];
+    return this.statements.problems.all(id, from, to) as ProblemRow[];
+  }
+
   async slots(service: string, slots: readonly number[]): Promise<SlotRow[]> {
     const id = this.serviceId(service);
     if (id === undefined || slots.length === 0) return [];
@@ -306,6 +319,8 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     // `minute / 5.0` would not bucket anything).
     const query = this.db.prepare(`SELECT minute - minute % @step AS minute, country, SUM(count) AS count FROM counts
       WHERE service = @id AND minute BETWEEN @from AND @to GROUP BY 1, 2 ORDER BY 1, 2`);
+    const parts = this.db.prepare(`SELECT minute - minute % @step AS minute, country, problem, SUM(count) AS count FROM problems
+      WHERE service = @id AND minute BETWEEN @from AND @to GROUP BY 1, 2, 3 ORDER BY 1, 2`);
     const nextMinute = this.db.prepare('SELECT MIN(minute) FROM counts WHERE service = ? AND minute >= ?').pluck();
     // Whole buckets per chunk, about a day of minutes each, so a bucket never straddles two chunks.
     const chunk = Math.max(1, Math.round(1440 / step)) * step;
@@ -315,7 +330,8 @@ export class SqliteStore implements HistoryStore, ChannelStore {
       const next = nextMinute.get(id, Math.max(from, start)) as number | null;
       if (next === null || next > to) return;
       if (next >= start + chunk) start = next - (next % step);
-      const rows = query.all({ step, id, from: Math.max(from, start), to: Math.min(to, start + chunk - 1) }) as MinuteRow[];
+      const span = { step, id, from: Math.max(from, start), to: Math.min(to, start + chunk - 1) };
+      const rows = splitByProblem(query.all(span) as MinuteRow[], parts.all(span) as ProblemRow[]);
       if (rows.length > 0) yield rows;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -371,6 +387,7 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM counts WHERE service = ?').run(id);
       this.db.prepare('DELETE FROM slots WHERE service = ?').run(id);
+      this.db.prepare('DELETE FROM problems WHERE service = ?').run(id);
       this.db.prepare('UPDATE services SET rev = rev + 1 WHERE id = ?').run(id);
     })();
     // data_version does not move for this connection's own commits.

@@ -1,9 +1,20 @@
 import type { MinuteRow } from '../../shared/frame.ts';
-import type { ChannelState } from '../../shared/protocol.ts';
+import { PROBLEMS, type ChannelState, type Problem } from '../../shared/protocol.ts';
 
-/** Counts of one service, country and epoch minute. */
+/**
+ * Counts of one service, country and epoch minute. With `problem`, the part of it whose reports
+ * named that problem: it counts in the minute's total and in the problem's count.
+ */
 export interface MinuteCount extends MinuteRow {
   service: string;
+}
+
+/** Reports of one problem type in one country and minute (a part of that minute's total). */
+export interface ProblemRow {
+  minute: number;
+  country: string;
+  problem: Problem;
+  count: number;
 }
 
 /** 15-minute sums kept beside the minutes for baselines and charts. */
@@ -19,7 +30,10 @@ export interface SlotRow {
 
 /** `HistoryStore.rowsAt`: rows and the revision of their service they were read at. */
 export interface RowsAt {
+  /** Totals, without `problem`. */
   rows: MinuteRow[];
+  /** The per-problem counts of the same minutes, from the same snapshot. */
+  problems: ProblemRow[];
   rev: number;
 }
 
@@ -83,7 +97,10 @@ export interface StorageHealth {
  * Writes resolve only once the rows are durably committed: a 2xx may follow.
  */
 export interface HistoryStore {
-  /** Adds counts to what is stored (live reports and feeds). */
+  /**
+   * Adds counts to what is stored (live reports and feeds): each row to its minute's total, and
+   * a row with `problem` to that problem's count too, in the same transaction.
+   */
   add(rows: readonly MinuteCount[]): Promise<void>;
   /**
    * Adds counts unless `idempotency.key` was already committed; the key is stored in the same
@@ -92,10 +109,16 @@ export interface HistoryStore {
   addOnce(rows: readonly MinuteCount[], idempotency: IdempotencyKey): Promise<IdempotentResult>;
   /** Whether writes work now (a failing store retries one real write at most once a second). */
   health(): Promise<StorageHealth>;
-  /** Sets counts, replacing what is stored (imports: a row is the total of its minute). */
+  /**
+   * Sets counts, replacing what is stored (imports): the rows of one service, country and minute
+   * are its new total, and those with `problem` its whole new breakdown (none: no breakdown).
+   * All rows of one minute and country must come in the same call.
+   */
   put(rows: readonly MinuteCount[]): Promise<void>;
-  /** Rows of `service` with `from <= minute <= to`. */
+  /** Rows of `service` with `from <= minute <= to`: totals, without `problem`. */
   rows(service: string, from: number, to: number): Promise<MinuteRow[]>;
+  /** Per-problem counts of `service` with `from <= minute <= to` (each a part of its minute's total). */
+  problems(service: string, from: number, to: number): Promise<ProblemRow[]>;
   /** Slot sums of `service` for the given slots. */
   slots(service: string, slots: readonly number[]): Promise<SlotRow[]>;
   /** Slot sums of `service` for `from <= slot <= to`. */
@@ -105,7 +128,10 @@ export interface HistoryStore {
   services(): Promise<string[]>;
   /**
    * Every row of `service` in `[from, to]` summed into buckets of `stepMinutes` (a row's minute is
-   * its bucket's first), ordered by minute then country, in chunks so memory stays flat.
+   * its bucket's first), ordered by minute then country, in chunks so memory stays flat. A bucket
+   * with a breakdown comes as its part that named no problem (when there is one) followed by a
+   * row per problem in `PROBLEMS` order: the rows of a bucket add up to its total, and `put`
+   * of them stores exactly what was read.
    */
   iterate(service: string, from: number, to: number, stepMinutes: number): AsyncIterable<MinuteRow[]>;
   /** Records a dataset as loaded; false when `key` was already there (nothing changes then). */
@@ -137,4 +163,33 @@ export interface ChannelStore {
   channels(): Promise<ChannelState[]>;
   saveChannel(state: ChannelState): Promise<void>;
   deleteChannel(name: string): Promise<boolean>;
+}
+
+/**
+ * Export rows of one chunk (see `HistoryStore.iterate`) from its totals and per-problem counts,
+ * both ordered by minute then country: for each total, the part that named no problem (when
+ * there is one), then a row per problem in `PROBLEMS` order.
+ */
+export function splitByProblem(totals: readonly MinuteRow[], problems: readonly ProblemRow[]): MinuteRow[] {
+  if (problems.length === 0) return totals as MinuteRow[];
+  const byKey = new Map<string, ProblemRow[]>();
+  for (const p of problems) {
+    const key = `${p.minute}\0${p.country}`;
+    const list = byKey.get(key);
+    if (list) list.push(p);
+    else byKey.set(key, [p]);
+  }
+  const out: MinuteRow[] = [];
+  for (const total of totals) {
+    const parts = byKey.get(`${total.minute}\0${total.country}`);
+    if (!parts) {
+      out.push(total);
+      continue;
+    }
+    parts.sort((a, b) => PROBLEMS.indexOf(a.problem) - PROBLEMS.indexOf(b.problem));
+    const named = parts.reduce((n, p) => n + p.count, 0);
+    if (total.count - named > 0) out.push({ minute: total.minute, country: total.country, count: total.count - named });
+    for (const p of parts) if (p.count > 0) out.push({ minute: total.minute, country: total.country, count: p.count, problem: p.problem });
+  }
+  return out;
 }

@@ -135,7 +135,7 @@ for (const engine of ENGINES) {
 
     it('reads rows together with the revision they reflect, and lists every revision', async () => {
       const store = await open();
-      expect(await store.rowsAt('a', T0, T0)).toEqual({ rows: [], rev: 0 });
+      expect(await store.rowsAt('a', T0, T0)).toEqual({ rows: [], problems: [], rev: 0 });
       await store.add([{ service: 'a', country: 'US', minute: T0, count: 1 }]);
       const first = await store.rowsAt('a', T0, T0);
       await store.add([{ service: 'a', country: 'US', minute: T0, count: 1 }]);
@@ -169,6 +169,85 @@ for (const engine of ENGINES) {
       expect([x.replayed, y.replayed].sort()).toEqual([false, true]);
       expect(await store.rows('a', T0, T0)).toEqual([{ minute: T0, country: 'US', count: 6 }]);
       expect(await store.health()).toEqual({ writable: true });
+    });
+
+    it('keeps each problem type beside the total, written in the same add', async () => {
+      const store = await open();
+      await store.add([
+        { service: 'a', country: 'US', minute: T0, count: 3, problem: 'website' },
+        { service: 'a', country: 'US', minute: T0, count: 1, problem: 'app' },
+        { service: 'a', country: 'US', minute: T0, count: 2 },
+      ]);
+      await store.add([{ service: 'a', country: 'US', minute: T0, count: 4, problem: 'website' }, { service: 'a', country: 'JP', minute: T0 + 1, count: 1, problem: 'login' }]);
+      // The total counts every report, with or without a problem.
+      expect(await store.rows('a', T0, T0)).toEqual([{ minute: T0, country: 'US', count: 10 }]);
+      const problems = await store.problems('a', T0, T0 + 1);
+      expect(problems).toHaveLength(3);
+      expect(problems).toEqual(expect.arrayContaining([
+        { minute: T0, country: 'US', problem: 'website', count: 7 },
+        { minute: T0, country: 'US', problem: 'app', count: 1 },
+        { minute: T0 + 1, country: 'JP', problem: 'login', count: 1 },
+      ]));
+      expect(await store.problems('a', T0 + 2, T0 + 9)).toEqual([]);
+      expect(await store.problems('other', T0, T0 + 1)).toEqual([]);
+      // The same snapshot as the totals, for the minute cache.
+      const at = await store.rowsAt('a', T0, T0);
+      expect(at.rows).toEqual([{ minute: T0, country: 'US', count: 10 }]);
+      expect(at.problems).toEqual(expect.arrayContaining([{ minute: T0, country: 'US', problem: 'website', count: 7 }, { minute: T0, country: 'US', problem: 'app', count: 1 }]));
+      expect(at.problems).toHaveLength(2);
+    });
+
+    it('puts a minute\'s rows as its new total and its whole new breakdown', async () => {
+      const store = await open();
+      await store.add([{ service: 'a', country: 'US', minute: T0, count: 5, problem: 'app' }, { service: 'a', country: 'GB', minute: T0, count: 2, problem: 'app' }]);
+      await store.put([
+        { service: 'a', country: 'US', minute: T0, count: 6, problem: 'website' },
+        { service: 'a', country: 'US', minute: T0, count: 1, problem: 'login' },
+        { service: 'a', country: 'US', minute: T0, count: 2 },
+        // A row without a problem replaces the breakdown with none.
+        { service: 'a', country: 'GB', minute: T0, count: 3 },
+      ]);
+      expect(await store.rows('a', T0, T0)).toEqual(expect.arrayContaining([{ minute: T0, country: 'US', count: 9 }, { minute: T0, country: 'GB', count: 3 }]));
+      const problems = await store.problems('a', T0, T0);
+      expect(problems).toHaveLength(2);
+      expect(problems).toEqual(expect.arrayContaining([{ minute: T0, country: 'US', problem: 'website', count: 6 }, { minute: T0, country: 'US', problem: 'login', count: 1 }]));
+      // The slot sums follow the totals.
+      expect(await store.slots('a', [T0 / SLOT_MINUTES])).toEqual(expect.arrayContaining([{ slot: T0 / SLOT_MINUTES, country: 'US', count: 9 }]));
+    });
+
+    it('iterates a breakdown as rows that add up to the total, and putting them back stores the same', async () => {
+      const store = await open();
+      await store.add([
+        { service: 'a', country: 'US', minute: T0, count: 4 },
+        { service: 'a', country: 'US', minute: T0, count: 3, problem: 'website' },
+        { service: 'a', country: 'US', minute: T0 + 1, count: 2, problem: 'website' },
+        { service: 'a', country: 'US', minute: T0 + 1, count: 1, problem: 'server-connection' },
+        { service: 'a', country: 'CA', minute: T0 + 1, count: 5 },
+      ]);
+      const read = async (service: string) => {
+        const rows = [];
+        for await (const chunk of store.iterate(service, T0, T0 + 9, 5)) rows.push(...chunk);
+        return rows;
+      };
+      const exported = await read('a');
+      expect(exported).toEqual([
+        { minute: T0, country: 'CA', count: 5 },
+        { minute: T0, country: 'US', count: 4 },
+        { minute: T0, country: 'US', count: 5, problem: 'website' },
+        { minute: T0, country: 'US', count: 1, problem: 'server-connection' },
+      ]);
+      await store.put(exported.map((r) => ({ ...r, service: 'b' })));
+      expect(await read('b')).toEqual(exported);
+      expect(await store.rows('b', T0, T0)).toEqual(expect.arrayContaining([{ minute: T0, country: 'US', count: 10 }]));
+    });
+
+    it('drops a key\'s breakdown with its counts', async () => {
+      const store = await open();
+      await store.add([{ service: 'a~sim', country: 'US', minute: T0, count: 5, problem: 'app' }]);
+      await store.dropService('a~sim');
+      expect(await store.problems('a~sim', T0, T0)).toEqual([]);
+      await store.add([{ service: 'a~sim', country: 'US', minute: T0, count: 1 }]);
+      expect(await store.problems('a~sim', T0, T0)).toEqual([]);
     });
 
     it('records a dataset once per key', async () => {
