@@ -204,7 +204,7 @@ playback.onChange(() => {
 
 const picker = new ServicePicker(byId<HTMLSelectElement>('service'), (service) => {
   topList.message(MAIN.loading);
-  playback.live(service);
+  playback.switchService(service);
 });
 const requested = readViewState();
 

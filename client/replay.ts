@@ -64,6 +64,15 @@ export class Playback {
     this.request({ ...this.desired, service, t: undefined, playing: true });
   }
 
+  /**
+   * Another service at the same moment ("was Facebook down then too?"): live stays live, a replay
+   * keeps its data time, speed and play state.
+   */
+  switchService(service: string): void {
+    if (this.mode() === 'live') this.live(service);
+    else this.request({ ...this.desired, service, t: this.dataTime() });
+  }
+
   /** Moves the playhead; from live it pauses there (rewinding), in a replay it keeps playing or not. */
   seek(t: number, play?: boolean): void {
     const playing = play ?? (this.mode() === 'replay' && this.desired.playing);
