@@ -7,7 +7,8 @@ import { apiRoutes } from './api.ts';
 import { channelRoutes } from './channel-routes.ts';
 import { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
-import { Dedupe } from './dedupe.ts';
+import type { Cluster } from './cluster/index.ts';
+import { Dedupe, type ReportGate } from './dedupe.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { FrameSource } from './frames.ts';
 import { IncidentFinder } from './incidents.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   /** Built client to serve at `/`; none in API-only tests. */
   clientDir?: string;
   processMetrics?: boolean;
+  /** Set with REDIS_URL: shared live state and cross-node events (server/cluster/). */
+  cluster?: Cluster;
 }
 
 export interface Application {
@@ -43,7 +46,7 @@ export interface Application {
   channels: Channels;
   frames: FrameSource;
   incidents: IncidentFinder;
-  dedupe: Dedupe;
+  dedupe: ReportGate;
   /** Loads the stored channels, starts the frame loops and housekeeping (listening is the caller's). */
   start(): Promise<void>;
   /**
@@ -59,16 +62,19 @@ const HOUSEKEEPING_MS = 60_000;
 export function createApplication(deps: AppDeps): Application {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
-  const { store } = deps;
+  const { cluster } = deps;
+  // With several nodes, the store also announces the other nodes' commits.
+  const store = cluster ? cluster.share(deps.store) : deps.store;
   const frames = new FrameSource(store, config);
   const metrics = createMetrics(deps.processMetrics ?? false);
   const clocks = new Clocks(now);
-  const dedupe = new Dedupe({
+  const limits = {
     dedupeMs: config.dedupeMinutes * 60_000,
     perNetwork: config.reportsPerNetwork,
     networkCap: config.reportsCountedPerNetwork,
     capWindowMs: config.windowMinutes * 60_000,
-  });
+  };
+  const dedupe: ReportGate = cluster ? cluster.dedupe(limits) : new Dedupe(limits);
 
   const app = express();
   // A client may not hold a request open for ever: a half-sent body or slow headers end in 408.
@@ -77,12 +83,14 @@ export function createApplication(deps: AppDeps): Application {
   const io: IoServer = new Server(httpServer, {
     perMessageDeflate: false,
     serveClient: false,
+    ...(cluster && { adapter: cluster.adapter() }),
     // Browsers send Origin: only our own pages and the configured embedders may open a socket.
     allowRequest: (req, callback) => callback(null, socketOriginAllowed(req.headers.origin, req.headers.host, config)),
   });
   const engine = new PlayheadEngine({ io, store, frames, clocks, config, metrics, logger, now });
   const incidents = new IncidentFinder(store, frames, clocks, config);
-  const channels = new Channels({ engine, store, incidents, clocks, config, metrics, logger, now });
+  const channels = new Channels({ engine, store, incidents, clocks, config, metrics, logger, now, shared: cluster?.channels() });
+  cluster?.attach(io, clocks, channels);
   const services = new ServiceCatalog(store, config, now);
   attachSockets(io, { engine, channels, services, metrics, logger });
 

@@ -21,6 +21,7 @@ const schema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+  redisUrl: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
   ingestToken: z.string().min(16, 'must be at least 16 characters').optional(),
   controlToken: z.string().min(16, 'must be at least 16 characters').optional(),
   embedOrigins: z
@@ -64,6 +65,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   host: 'HOST',
   dataDir: 'DATA_DIR',
   databaseUrl: 'DATABASE_URL',
+  redisUrl: 'REDIS_URL',
   ingestToken: 'INGEST_TOKEN',
   controlToken: 'CONTROL_TOKEN',
   embedOrigins: 'EMBED_ORIGINS',

@@ -22,6 +22,17 @@ export interface DedupeLimits {
 }
 
 /**
+ * Who may add to the public counts. The in-process `Dedupe` answers synchronously; the one shared
+ * by several nodes (server/cluster/dedupe.ts, over Redis) answers with a Promise, and may reject
+ * with a 503 while Redis is unreachable.
+ */
+export interface ReportGate {
+  check(address: string, userAgent: string, service: string, now: number): ReportVerdict | Promise<ReportVerdict>;
+  /** Forgets expired entries (Redis expires its own keys). */
+  sweep(now: number): void;
+}
+
+/**
  * The network a client address belongs to: IPv4 /24, IPv6 /64 (a home or an office gets a whole
  * /64, so its addresses are one sender), an IPv4-mapped IPv6 address as IPv4. Anything else is
  * kept whole.
@@ -65,7 +76,7 @@ function ipv4AsGroups(group: string): string[] {
  * The hash key is random per process and never written anywhere, so the hashes cannot be reversed
  * or linked across restarts, and no address is stored.
  */
-export class Dedupe {
+export class Dedupe implements ReportGate {
   private readonly key = randomBytes(32);
   private readonly seen = new Map<string, number>();
   private readonly quotas = new Map<string, { count: number; expires: number }>();

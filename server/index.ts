@@ -1,7 +1,9 @@
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createApplication } from './app.ts';
 import { loadBundledReplays } from './bundled.ts';
 import { CLIENT_DIST, ensureClientBuilt } from './client-build.ts';
+import { Cluster, RedisLink } from './cluster/index.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openPostgresStore } from './store/postgres.ts';
 import { openSqliteStore } from './store/sqlite.ts';
@@ -28,8 +30,14 @@ if (config.databaseUrl) {
   store = sqlite;
 }
 if (config.bundledReplays) await loadBundledReplays(store, logger);
+// REDIS_URL: what several nodes share live (dedupe, channels, clock leases, cross-node events).
+let cluster: Cluster | undefined;
+if (config.redisUrl) {
+  cluster = new Cluster(await RedisLink.connect(config.redisUrl, logger), logger);
+  logger.info(`shared live state: Redis at ${new URL(config.redisUrl).host}`);
+}
 if (config.buildClient) await ensureClientBuilt(logger);
-const application = createApplication({ config, logger, store, clientDir: CLIENT_DIST, processMetrics: true });
+const application = createApplication({ config, logger, store, clientDir: CLIENT_DIST, processMetrics: true, cluster });
 await application.start();
 application.httpServer.on('error', (error: NodeJS.ErrnoException) => {
   logger.fatal(error.code === 'EADDRINUSE' ? `port ${config.port} is in use: set PORT or --port` : error.message);
@@ -37,7 +45,9 @@ application.httpServer.on('error', (error: NodeJS.ErrnoException) => {
 });
 application.httpServer.listen(config.port, config.host, () => {
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info(`outage-map on http://${shown}:${config.port} (services: ${config.services.join(', ')})`);
+  // The bound port, not the setting: PORT=0 (tests starting several nodes) picks a free one.
+  const { port } = application.httpServer.address() as AddressInfo;
+  logger.info(`outage-map on http://${shown}:${port} (services: ${config.services.join(', ')})`);
   if (!config.ingestToken) logger.info('INGEST_TOKEN is not set: /api/ingest accepts only callers on this machine');
 });
 
@@ -55,6 +65,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void application
       .close(config.shutdownMs / 2)
       .then(() => store.close())
+      .then(() => cluster?.close())
       .then(
         () => {
           logger.info(`closed in ${Date.now() - started} ms`);

@@ -5,7 +5,7 @@ import { countryCode, reportBody, type ParsedIngestRow } from '../shared/schemas
 import { minuteOf } from '../shared/time.ts';
 import { requireTrusted } from './auth.ts';
 import type { Config } from './config.ts';
-import type { Dedupe } from './dedupe.ts';
+import type { ReportGate } from './dedupe.ts';
 import { HttpError, noQuery, parseOr400, storageError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { FileFormatError, checkRow, readFileRows } from './rows.ts';
@@ -14,7 +14,7 @@ import type { HistoryStore, IdempotentResult, MinuteCount } from './store/store.
 export interface IngestDeps {
   config: Config;
   store: HistoryStore;
-  dedupe: Dedupe;
+  dedupe: ReportGate;
   metrics: Metrics;
   now: () => number;
 }
@@ -36,7 +36,9 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
     const at = now();
     // req.ip is the client's address: X-Forwarded-For is read only through TRUST_PROXY's proxies.
     const person = req.ip ?? req.socket.remoteAddress ?? '';
-    const verdict = dedupe.check(person, req.get('user-agent') ?? '', report.service, at);
+    // The shared (Redis) dedupe answers with a Promise; the in-process one stays synchronous.
+    const checked = dedupe.check(person, req.get('user-agent') ?? '', report.service, at);
+    const verdict = checked instanceof Promise ? await checked : checked;
     if (verdict.result === 'limited') {
       metrics.reports.inc({ service: report.service, result: 'limited' });
       const retryAfterSeconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));

@@ -13,6 +13,25 @@ import type { Playhead } from './playhead.ts';
 /** How often a playing replay's position is written down, so a restart resumes close to it. */
 const CHECKPOINT_MS = 5_000;
 
+/**
+ * Channel state shared by several nodes (server/cluster/channels.ts, over Redis): a producer on
+ * node A drives screens on node B. Changes are compare-and-set on the channel's version, so two
+ * producers on two nodes cannot overwrite each other unseen.
+ */
+export interface SharedChannels {
+  /** Every channel as shared now. */
+  all(): Promise<ChannelState[]>;
+  /** Stores `next` if the shared version of its channel is still `expected` (0: none), else answers what is there. */
+  swap(next: ChannelState, expected: number): Promise<{ ok: true } | { ok: false; current: ChannelState | undefined }>;
+  remove(name: string): Promise<void>;
+  /** Tells the other nodes, which `adopt` or `forget` it. */
+  announce(state: ChannelState): void;
+  announceRemoval(name: string): void;
+}
+
+/** Attempts at a compare-and-set before a producer is told to try again (409). */
+const MAX_SWAPS = 5;
+
 export interface ChannelDeps {
   engine: PlayheadEngine;
   store: ChannelStore;
@@ -22,6 +41,8 @@ export interface ChannelDeps {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
+  /** Set with REDIS_URL: the state every node shares. */
+  shared?: SharedChannels;
 }
 
 /** The playhead a channel's state describes. */
@@ -47,6 +68,12 @@ export class Channels {
       const paused = { ...state, t: playhead.anchor.t, at: playhead.anchor.at, playing: false, version: state.version + 1 };
       this.states.set(name, paused);
       this.save(paused);
+      // Every node reaches the present at about the same time: the first to store its pause wins
+      // and the others take that one.
+      void deps.shared
+        ?.swap(paused, state.version)
+        .then((r) => (r.ok ? deps.shared!.announce(paused) : r.current && this.adopt(r.current, true)))
+        .catch((error: unknown) => deps.logger.warn({ err: error, channel: name }, 'sharing the paused channel failed'));
       return paused;
     };
   }
@@ -58,6 +85,34 @@ export class Channels {
       this.states.set(state.name, state);
       await this.deps.engine.setChannel(state, playheadOf(state));
     }
+    this.deps.metrics.channels.set(this.states.size);
+    if (this.deps.shared) await this.resync();
+  }
+
+  /**
+   * Brings the shared state and this node's in step (at start, and when Redis is back, maybe
+   * restarted empty): channels Redis lacks are written from the store, newer ones are taken.
+   */
+  async resync(): Promise<void> {
+    const shared = this.deps.shared;
+    if (!shared) return;
+    for (const state of this.states.values()) await shared.swap(state, 0);
+    for (const state of await shared.all()) await this.adopt(state);
+  }
+
+  /** Takes another node's change when it is newer than what this node holds (`force`: whatever it holds). */
+  async adopt(state: ChannelState, force = false): Promise<void> {
+    const held = this.states.get(state.name);
+    if (held && !force && held.version >= state.version) return;
+    this.states.set(state.name, state);
+    this.deps.metrics.channels.set(this.states.size);
+    await this.deps.engine.setChannel(state, playheadOf(state));
+  }
+
+  /** Another node removed the channel. */
+  forget(name: string): void {
+    if (!this.states.delete(name)) return;
+    this.deps.engine.removeChannel(name);
     this.deps.metrics.channels.set(this.states.size);
   }
 
@@ -88,11 +143,54 @@ export class Channels {
     return this.deps.engine.watchChannel(socket, name, wanted);
   }
 
-  /** Applies a producer's change, stores it, and sends every screen of the channel a fresh snapshot. */
+  /**
+   * Applies a producer's change, stores it, and sends every screen of the channel a fresh
+   * snapshot. With several nodes the change is applied to the newest shared state: a
+   * compare-and-set that finds another node's change first takes it and applies this one on top.
+   */
   async update(name: string, change: ParsedChannelUpdate): Promise<ChannelState> {
+    const { shared } = this.deps;
+    for (let attempt = 1; ; attempt++) {
+      const before = this.get(name);
+      const next = await this.next(name, before, change);
+      if (shared) {
+        const swapped = await shared.swap(next, before?.version ?? 0);
+        if (!swapped.ok) {
+          if (swapped.current) await this.adopt(swapped.current, true);
+          else this.forget(name);
+          if (attempt < MAX_SWAPS) continue;
+          throw new HttpError(409, `channel "${name}" is being changed from elsewhere: try again`);
+        }
+      }
+      // Stored first: a write that fails (a full disk) changes nothing and answers 503.
+      await this.deps.store.saveChannel(next).catch((error: unknown) => {
+        if (shared) void this.unswap(name, before, next);
+        throw storageError(error);
+      });
+      this.states.set(name, next);
+      this.deps.metrics.channels.set(this.states.size);
+      await this.deps.engine.setChannel(next, playheadOf(next));
+      shared?.announce(next);
+      return this.get(name)!;
+    }
+  }
+
+  /** The store refused a change Redis took: Redis gets back what was there, at a newer version. */
+  private async unswap(name: string, before: ChannelState | undefined, next: ChannelState): Promise<void> {
+    const shared = this.deps.shared!;
+    try {
+      if (!before) await shared.remove(name);
+      else if ((await shared.swap({ ...before, version: next.version + 1 }, next.version)).ok) shared.announce({ ...before, version: next.version + 1 });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, channel: name }, 'undoing a shared channel change failed');
+    }
+  }
+
+  /** The state `change` makes of `before` (a new channel's defaults when there is none). */
+  private async next(name: string, existing: ChannelState | undefined, change: ParsedChannelUpdate): Promise<ChannelState> {
     const { clocks, config } = this.deps;
     const at = this.deps.now();
-    const before: ChannelState = this.get(name) ?? {
+    const before: ChannelState = existing ?? {
       name, service: config.services[0]!, mode: 'live', t: at, at, speed: 1, playing: true,
       camera: { mode: 'auto' }, theme: 'dark', headline: '', timeZone: 'UTC', version: 0,
     };
@@ -121,24 +219,18 @@ export class Channels {
     if (change.mode === 'live') Object.assign(next, { mode: 'live', playing: true, speed: 1 });
     if (next.mode === 'live') next.t = clocks.now(next.service);
     else next.t = Math.min(next.t, clocks.now(next.service));
-
-    // Stored first: a write that fails (a full disk) changes nothing and answers 503.
-    await this.deps.store.saveChannel(next).catch((error: unknown) => {
-      throw storageError(error);
-    });
-    this.states.set(name, next);
-    this.deps.metrics.channels.set(this.states.size);
-    await this.deps.engine.setChannel(next, playheadOf(next));
-    return this.get(name)!;
+    return next;
   }
 
   async remove(name: string): Promise<boolean> {
+    await this.deps.shared?.remove(name);
     await this.deps.store.deleteChannel(name).catch((error: unknown) => {
       throw storageError(error);
     });
     const had = this.states.delete(name);
     this.deps.engine.removeChannel(name);
     this.deps.metrics.channels.set(this.states.size);
+    this.deps.shared?.announceRemoval(name);
     return had;
   }
 

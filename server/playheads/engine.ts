@@ -167,8 +167,10 @@ export class PlayheadEngine {
   removeChannel(name: string): void {
     const id = channelRoom(name);
     this.rooms.delete(id);
-    this.deps.io.to(id).emit('resync', 'channel removed');
-    this.deps.io.in(id).socketsLeave(id);
+    // Local: every node removes the channel for its own screens (with several nodes, `io.to`
+    // would reach the other nodes' too, through the adapter).
+    this.deps.io.local.to(id).emit('resync', 'channel removed');
+    this.deps.io.local.in(id).socketsLeave(id);
   }
 
   /** Called when a channel's replay paused at the present by itself: stores it, returns the new state. */
@@ -266,12 +268,14 @@ export class PlayheadEngine {
       if (!room.computed) room.computed = true;
       else if (room.snapshotNext) {
         room.seq++;
-        this.deps.io.to(room.id).emit('snapshot', this.snapshotOf(room, range ?? null));
+        // Each node computes its rooms' frames and sends them to its own sockets only: a room's
+        // `seq` and base are this node's (server/cluster/index.ts).
+        this.deps.io.local.to(room.id).emit('snapshot', this.snapshotOf(room, range ?? null));
         metrics.snapshots.inc();
       } else if (Object.keys(changes).length > 0) {
         room.seq++;
         const frame: Frame = { service: room.playhead.service, mode: room.playhead.mode, t: position.t, seq: room.seq, changes };
-        this.deps.io.to(room.id).emit('frame', frame);
+        this.deps.io.local.to(room.id).emit('frame', frame);
         metrics.frames.inc();
         metrics.frameBytes.observe(Buffer.byteLength(JSON.stringify(frame)));
       }
