@@ -9,6 +9,10 @@
  * repeated within one file (same service, country and minute) are summed first: the file, taken
  * as a whole, gives the totals.
  *
+ * A row may name a `problem` (an optional column): the rows of one service, country and minute
+ * add up to its total and those with a problem are its breakdown, so an export with its
+ * `problem` column imports back exactly; a file without the column sets totals only.
+ *
  * Rows go through the same validation as POST /api/ingest (`checkRow`). The file is read once,
  * streamed: valid rows are summed into a scratch SQLite database on disk (so memory stays flat
  * and the file may be stdin, `-`), bad rows are counted and named by line. With any bad row and
@@ -24,6 +28,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import type { Problem } from '../shared/protocol.ts';
 import { serviceId } from '../shared/schemas.ts';
 import { MINUTE_MS, minuteOf } from '../shared/time.ts';
 import { ConfigError, loadConfig } from '../server/config.ts';
@@ -32,7 +37,7 @@ import { openSqliteStore } from '../server/store/sqlite.ts';
 import type { Dataset, HistoryStore, MinuteCount } from '../server/store/store.ts';
 
 const USAGE = `usage: npm run import -- FILE [--service S] [--skip-invalid] [--data-dir DIR]
-  FILE            .csv (time,service,country,count), .ndjson/.jsonl or .json; "-" reads stdin
+  FILE            .csv (time,service,country,count[,problem]), .ndjson/.jsonl or .json; "-" reads stdin
   --service S     the service of every row (fills or overrides the service column)
   --skip-invalid  import the valid rows and report the bad ones (default: import nothing)
   --data-dir DIR  the data folder (default: DATA_DIR, else ./data)`;
@@ -128,8 +133,8 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /**
- * Valid rows summed per (service, minute, country) on disk. Its key order is the store's, so the
- * chunks are committed in index order.
+ * Valid rows summed per (service, minute, country, problem) on disk (`problem` '' for the part
+ * that named none). Its key order is the store's, so the chunks are committed in index order.
  */
 function openScratch(): Database.Database {
   // An empty name is a private temporary database: on disk once it outgrows its page cache, deleted on close.
@@ -137,8 +142,8 @@ function openScratch(): Database.Database {
   scratch.pragma('journal_mode = OFF');
   scratch.pragma('synchronous = OFF');
   scratch.pragma('cache_size = -16000');
-  scratch.exec(`CREATE TABLE totals (service TEXT NOT NULL, minute INTEGER NOT NULL, country TEXT NOT NULL, count INTEGER NOT NULL,
-    PRIMARY KEY (service, minute, country)) WITHOUT ROWID`);
+  scratch.exec(`CREATE TABLE totals (service TEXT NOT NULL, minute INTEGER NOT NULL, country TEXT NOT NULL, problem TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (service, minute, country, problem)) WITHOUT ROWID`);
   return scratch;
 }
 
@@ -175,8 +180,8 @@ async function stage(options: Options, started: number): Promise<Staged> {
   console.error(`${options.file === '-' ? 'stdin' : options.file} (${format}) -> ${options.dataDir}\n${RULE}`);
 
   const scratch = openScratch();
-  const addTotal = scratch.prepare(`INSERT INTO totals VALUES (?, ?, ?, ?)
-    ON CONFLICT (service, minute, country) DO UPDATE SET count = count + excluded.count`);
+  const addTotal = scratch.prepare(`INSERT INTO totals VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (service, minute, country, problem) DO UPDATE SET count = count + excluded.count`);
   const result: Staged = { scratch, read: 0, invalid: 0, issues: [], unlisted: 0, sha256: '' };
   const report = () => {
     const rate = fmt(result.read / Math.max((Date.now() - started) / 1000, 0.001));
@@ -203,8 +208,8 @@ async function stage(options: Options, started: number): Promise<Staged> {
         if (scratch.inTransaction) scratch.exec('COMMIT');
         scratch.exec('BEGIN');
       }
-      const { service, country, at, count } = checked.row;
-      addTotal.run(service, minuteOf(at), country, count);
+      const { service, country, at, count, problem } = checked.row;
+      addTotal.run(service, minuteOf(at), country, problem ?? '', count);
     }
     if (scratch.inTransaction) scratch.exec('COMMIT');
   } catch (error) {
@@ -228,14 +233,16 @@ async function commit(staged: Staged, store: HistoryStore): Promise<{ rows: numb
   const timer = setInterval(() => progress(report()), PROGRESS_MS);
   try {
     let chunk: MinuteCount[] = [];
-    const rows = scratch.prepare('SELECT service, minute, country, count FROM totals ORDER BY service, minute, country').iterate() as IterableIterator<MinuteCount>;
-    for (const row of rows) {
-      chunk.push(row);
-      if (chunk.length >= CHUNK_ROWS) {
+    const rows = scratch.prepare('SELECT service, minute, country, problem, count FROM totals ORDER BY service, minute, country, problem').iterate() as IterableIterator<MinuteCount & { problem: Problem | '' }>;
+    for (const { problem, ...row } of rows) {
+      // A chunk ends between two minutes, never inside one: put takes a minute's rows together.
+      const last = chunk.at(-1);
+      if (chunk.length >= CHUNK_ROWS && (last!.service !== row.service || last!.minute !== row.minute || last!.country !== row.country)) {
         await store.put(chunk);
         committed += chunk.length;
         chunk = [];
       }
+      chunk.push(problem ? { ...row, problem } : row);
     }
     await store.put(chunk);
     committed += chunk.length;

@@ -96,15 +96,16 @@ export function historyRoutes({ config, store, frames, incidents, clocks, servic
     // A simulation run's rows say so; in CSV its key (`twitter~sim`) cannot be imported as a service.
     const simulated = isSimulationKey(q.service) ? { simulated: true } : {};
     let first = true;
-    if (q.format === 'csv') await write(res, 'time,service,country,count\n');
+    // `problem` is always a CSV column (an empty cell: the part that named none); JSON rows carry it when set.
+    if (q.format === 'csv') await write(res, 'time,service,country,count,problem\n');
     if (q.format === 'json') await write(res, '[');
     for await (const chunk of store.iterate(q.service, from, to, q.step)) {
       let text = '';
       for (const row of chunk) {
         const time = new Date(row.minute * MINUTE_MS).toISOString();
-        if (q.format === 'csv') text += `${time},${q.service},${row.country},${row.count}\n`;
+        if (q.format === 'csv') text += `${time},${q.service},${row.country},${row.count},${row.problem ?? ''}\n`;
         else {
-          const json = JSON.stringify({ time, service: q.service, country: row.country, count: row.count, ...simulated });
+          const json = JSON.stringify({ time, service: q.service, country: row.country, count: row.count, ...(row.problem ? { problem: row.problem } : {}), ...simulated });
           text += q.format === 'ndjson' ? `${json}\n` : `${first ? '' : ','}\n${json}`;
           first = false;
         }

@@ -53,7 +53,8 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
       return;
     }
     const minute = minuteOf(at);
-    await commit(store.add([{ service: report.service, country, minute, count: 1 }]));
+    // The problem, when named, is stored beside the total (a breakdown per country and minute).
+    await commit(store.add([{ service: report.service, country, minute, count: 1, ...(report.problem ? { problem: report.problem } : {}) }]));
     metrics.reports.inc({ service: report.service, result: 'counted' });
     res.status(201).json({ ok: true, data: { counted: true, service: report.service, country, minute: minute * 60_000 } });
   });
@@ -66,7 +67,7 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
     async (req, res) => {
       const key = idempotencyKey(req.get('idempotency-key'));
       const rows = await bulkRows(req, config);
-      const counts: MinuteCount[] = rows.map((r) => ({ service: r.service, country: r.country, minute: minuteOf(r.at), count: r.count }));
+      const counts: MinuteCount[] = rows.map(countOfRow);
       if (key === undefined) {
         await commit(store.add(counts));
         metrics.ingestRows.inc(counts.length);
@@ -87,6 +88,13 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
   );
 
   return router;
+}
+
+/** A validated ingest row as the store keeps it: its minute, and its problem when it names one. */
+export function countOfRow(r: ParsedIngestRow): MinuteCount {
+  const count: MinuteCount = { service: r.service, country: r.country, minute: minuteOf(r.at), count: r.count };
+  if (r.problem) count.problem = r.problem;
+  return count;
 }
 
 /** Rows validated between two yields to the event loop, so a large request never stalls others. */

@@ -1,12 +1,11 @@
 import express, { Router } from 'express';
 import { serviceId, simulationBody, simulationEndQuery, type ParsedIngestRow } from '../shared/schemas.ts';
 import { simulationKey, type SimulationLease } from '../shared/simulation.ts';
-import { minuteOf } from '../shared/time.ts';
 import { requireTrusted } from './auth.ts';
 import type { Clocks } from './clocks.ts';
 import type { Config } from './config.ts';
 import { HttpError, noQuery, parseOr400, parseQuery } from './errors.ts';
-import { bulkBody, bulkRows, commit } from './ingest.ts';
+import { bulkBody, bulkRows, commit, countOfRow } from './ingest.ts';
 import type { HistoryStore } from './store/store.ts';
 
 /**
@@ -48,7 +47,7 @@ export class SimulationRuns {
     const stray = rows.findIndex((r) => r.service !== service);
     if (stray >= 0) throw new HttpError(400, `rows[${stray}].service: must be "${service}", the simulated service, got "${rows[stray]!.service}"`);
     const key = simulationKey(service);
-    const write = this.store.add(rows.map((r) => ({ service: key, country: r.country, minute: minuteOf(r.at), count: r.count })));
+    const write = this.store.add(rows.map((r) => ({ ...countOfRow(r), service: key })));
     let inFlight = this.writes.get(key);
     if (!inFlight) this.writes.set(key, (inFlight = new Set()));
     inFlight.add(write);

@@ -65,9 +65,15 @@ async function exportText(server: RunningServer, service: string, format: string
 const T0 = Date.UTC(2025, 5, 1, 12, 0);
 const minute = (n: number) => new Date(T0 + n * 60_000).toISOString();
 
-/** Live ingest at past times: two posts to one minute add up; the export carries their total. */
+/**
+ * Live ingest at past times: two posts to one minute add up; the export carries their total.
+ * Some rows name a problem: they are parts of their minute's total, exported as such.
+ */
 async function seed(server: RunningServer): Promise<void> {
   const rows = [
+    { service: 'twitter', country: 'US', at: minute(0), count: 30, problem: 'website' },
+    { service: 'twitter', country: 'US', at: minute(0), count: 5, problem: 'app' },
+    { service: 'twitter', country: 'JP', at: minute(2), count: 4, problem: 'server-connection' },
     { service: 'twitter', country: 'US', at: minute(0), count: 812 },
     { service: 'twitter', country: 'US', at: minute(0), count: 8 },
     { service: 'twitter', country: 'JP', at: minute(0), count: 250 },
@@ -93,7 +99,10 @@ describe('npm run import', () => {
         writeFileSync(path.join(files, `${service}.${format}`), text);
       }
     }
-    expect(exported.get('twitter.csv')!.trim().split('\n')).toHaveLength(1 + 5);
+    // US at minute 0 is three rows (the 820 that named nothing, website, app): they add up to its 855.
+    expect(exported.get('twitter.csv')!.trim().split('\n')).toHaveLength(1 + 8);
+    expect(exported.get('twitter.csv')).toContain(`time,service,country,count,problem\n${minute(0)},twitter,JP,250,\n${minute(0)},twitter,US,820,\n${minute(0)},twitter,US,30,website\n${minute(0)},twitter,US,5,app\n`);
+    expect(exported.get('twitter.ndjson')).toContain(`{"time":"${minute(2)}","service":"twitter","country":"JP","count":4,"problem":"server-connection"}`);
 
     // One fresh folder per format, imported side by side.
     const targets = await Promise.all(FORMATS.map(async (format) => {
@@ -113,6 +122,31 @@ describe('npm run import', () => {
     }
   });
 
+  it('keeps problem types when an export goes back in through POST /api/ingest, in CSV, NDJSON and JSON', async () => {
+    const source = await serve();
+    await seed(source);
+    for (const format of FORMATS) {
+      const text = await exportText(source, 'twitter', format);
+      const target = await serve();
+      const type = format === 'csv' ? 'text/csv' : format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+      // Exports write `time`; ingest reads `at` in JSON rows.
+      const body = format === 'csv' ? text : format === 'ndjson' ? text.replaceAll('"time":', '"at":') : JSON.stringify((JSON.parse(text) as Array<Record<string, unknown>>).map(({ time, ...r }) => ({ ...r, at: time })));
+      const res = await fetch(`${target.url}/api/ingest`, { method: 'POST', headers: { 'content-type': type }, body });
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(await exportText(target, 'twitter', format), format).toBe(text);
+    }
+  });
+
+  it('refuses a row whose problem is not one of the types, naming the line and the field', async () => {
+    const files = dir();
+    const file = path.join(files, 'bad.csv');
+    writeFileSync(file, ['time,service,country,count,problem', `${minute(0)},twitter,US,5,website`, `${minute(0)},twitter,US,5,wifi`, `${minute(0)},twitter,JP,1,`, ''].join('\n'));
+    const refused = await runImport([file, '--data-dir', dir()]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/line 3: problem: must be one of website, app, login, server-connection, other/);
+    expect(refused.stderr).toMatch(/1 of 3 rows are invalid/);
+  });
+
   it('sets totals: importing the same file again changes nothing, and rows repeated in a file add up', async () => {
     const files = dir();
     const file = path.join(files, 'counts.csv');
@@ -124,7 +158,7 @@ describe('npm run import', () => {
       expect(run.stdout).toMatch(/imported 2 rows/);
     }
     const server = await serve(target);
-    expect(await exportText(server, 'twitter', 'csv')).toBe(`time,service,country,count\n${minute(0)},twitter,JP,7\n${minute(0)},twitter,US,7\n`);
+    expect(await exportText(server, 'twitter', 'csv')).toBe(`time,service,country,count,problem\n${minute(0)},twitter,JP,7,\n${minute(0)},twitter,US,7,\n`);
   });
 
   it('commits nothing when a row is bad, naming each bad line and field; --skip-invalid imports the rest', async () => {
@@ -155,7 +189,7 @@ describe('npm run import', () => {
     expect(skipped.stderr).toMatch(/line 3: country: /);
     expect(skipped.stdout).toMatch(/imported 2 rows \(2 valid of 5 read\)/);
     const server = await serve(target);
-    expect(await exportText(server, 'twitter', 'csv')).toBe(`time,service,country,count\n${minute(0)},twitter,US,5\n${minute(3)},twitter,FR,4\n`);
+    expect(await exportText(server, 'twitter', 'csv')).toBe(`time,service,country,count,problem\n${minute(0)},twitter,US,5,\n${minute(3)},twitter,FR,4,\n`);
   });
 
   it('refuses a missing file and bad flags with exit code 2', async () => {
