@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { frameOfSeries, frameSpan, LEVEL_LOOKBACK_MINUTES } from '../shared/frame.ts';
+import { sharesOf, sumProblems, type ProblemShares } from '../shared/problems.ts';
 import type { CountryStates } from '../shared/protocol.ts';
 import { minuteOf } from '../shared/time.ts';
 import { MinuteCache } from './playheads/minute-cache.ts';
@@ -12,6 +13,13 @@ export interface FrameSettings {
 }
 
 export type SlotBaselines = Map<string, number>;
+
+/** A frame's full state: every country's, and the service's problem shares over all of them. */
+export interface FrameState {
+  countries: CountryStates;
+  /** `{}` when no report in the window named a problem. */
+  problems: ProblemShares;
+}
 
 interface ServiceBaselines {
   /** First minute with counts; weeks before it are unknown, not quiet. */
@@ -44,7 +52,7 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
   private readonly baselineCache = new Map<string, ServiceBaselines>();
   private baselineSlots = 0;
   /** Per store key: `service\0minute` to the frame. */
-  private readonly frameCache = new Map<string, Map<string, Promise<CountryStates>>>();
+  private readonly frameCache = new Map<string, Map<string, Promise<FrameState>>>();
   private frameCount = 0;
   private computed = 0;
   /** The latest minute any cached frame is at, so old writes can tell whether they reach one. */
@@ -64,7 +72,7 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
    * The frame of `service` at data time `t`, counting the rows stored under `source` (the
    * service itself, or a simulation's own key) against the service's real baselines.
    */
-  frame(service: string, t: number, source = service): Promise<CountryStates> {
+  frame(service: string, t: number, source = service): Promise<FrameState> {
     const minute = minuteOf(t);
     const id = `${service}\0${minute}`;
     const hit = this.frameCache.get(source)?.get(id);
@@ -76,11 +84,17 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
     return computing;
   }
 
-  private async compute(service: string, t: number, source: string): Promise<CountryStates> {
-    const { from, to } = frameSpan(t, this.settings.windowMinutes);
-    const [series, baseline] = await Promise.all([this.minutes.series(source, from, to), this.baselines(service, from, to)]);
+  private async compute(service: string, t: number, source: string): Promise<FrameState> {
+    const { windowMinutes } = this.settings;
+    const { from, to } = frameSpan(t, windowMinutes);
+    // The window's problem counts are read in the same step as the series, from the same minutes.
+    const held = this.minutes.series(source, from, to).then((series) => ({ series, problems: this.minutes.problems(source, to - windowMinutes + 1, to) }));
+    const [{ series, problems }, baseline] = await Promise.all([held, this.baselines(service, from, to)]);
     this.computed++;
-    return frameOfSeries(series, t, { windowMinutes: this.settings.windowMinutes, baseline });
+    return {
+      countries: frameOfSeries(series, t, { windowMinutes, baseline }, problems),
+      problems: sharesOf(sumProblems(problems.values())),
+    };
   }
 
   private forget(source: string, id: string): void {
@@ -241,7 +255,7 @@ export class FrameSource extends EventEmitter<{ change: [key: string, from: numb
     this.emit('change', key, from, to);
   }
 
-  private remember(key: string, id: string, states: Promise<CountryStates>): void {
+  private remember(key: string, id: string, states: Promise<FrameState>): void {
     let frames = this.frameCache.get(key);
     if (!frames) this.frameCache.set(key, (frames = new Map()));
     if (!frames.has(id)) this.frameCount++;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import { diffStates, LEVEL_LOOKBACK_MINUTES } from '../../shared/frame.ts';
+import { sameShares } from '../../shared/problems.ts';
 import type { ChannelState, ClientToServerEvents, Frame, ServerToClientEvents, Snapshot } from '../../shared/protocol.ts';
 import { serviceOfKey } from '../../shared/simulation.ts';
 import { minuteOf } from '../../shared/time.ts';
@@ -117,8 +118,8 @@ export class PlayheadEngine {
       return this.snapshotOf(room, range);
     }
     const position = positionOf(livePlayhead(service), this.deps.clocks, this.deps.now());
-    const [countries, range] = await Promise.all([this.deps.frames.frame(serviceOfKey(service), position.t, position.source), this.deps.store.range(service)]);
-    return buildSnapshot(this.deps.config, { service, mode: 'live', seq: 0, clock: position.clock, countries, range });
+    const [{ countries, problems }, range] = await Promise.all([this.deps.frames.frame(serviceOfKey(service), position.t, position.source), this.deps.store.range(service)]);
+    return buildSnapshot(this.deps.config, { service, mode: 'live', seq: 0, clock: position.clock, countries, problems, range });
   }
 
   /** Takes `socket` out of whatever playhead room it is in (a new watch, a disconnect). */
@@ -186,6 +187,7 @@ export class PlayheadEngine {
       playhead,
       channel: undefined,
       base: {},
+      problems: {},
       seq,
       clock: positionOf(playhead, this.deps.clocks, now).clock,
       computed: false,
@@ -257,13 +259,16 @@ export class PlayheadEngine {
     }
     try {
       // Counts from the position's source, baselines from the real service (a kept run's too).
-      const states = await frames.frame(serviceOfKey(room.playhead.service), position.t, position.source);
+      const { countries: states, problems } = await frames.frame(serviceOfKey(room.playhead.service), position.t, position.source);
       const range = room.snapshotNext ? await store.range(room.playhead.service) : undefined;
       if (this.rooms.get(room.id) !== room || room.version !== version) return;
       if (room.failures > 0) logger.info({ room: room.id }, 'room recovered');
       room.failures = 0;
       const changes = diffStates(room.base, states);
+      // The service's problem shares go in a frame only when they moved: they hold still for minutes.
+      const problemsMoved = !sameShares(room.problems, problems);
       room.base = states;
+      room.problems = problems;
       room.clock = position.clock;
       if (!room.computed) room.computed = true;
       else if (room.snapshotNext) {
@@ -272,9 +277,9 @@ export class PlayheadEngine {
         // `seq` and base are this node's (server/cluster/index.ts).
         this.deps.io.local.to(room.id).emit('snapshot', this.snapshotOf(room, range ?? null));
         metrics.snapshots.inc();
-      } else if (Object.keys(changes).length > 0) {
+      } else if (Object.keys(changes).length > 0 || problemsMoved) {
         room.seq++;
-        const frame: Frame = { service: room.playhead.service, mode: room.playhead.mode, t: position.t, seq: room.seq, changes };
+        const frame: Frame = { service: room.playhead.service, mode: room.playhead.mode, t: position.t, seq: room.seq, changes, ...(problemsMoved ? { problems } : {}) };
         this.deps.io.local.to(room.id).emit('frame', frame);
         metrics.frames.inc();
         metrics.frameBytes.observe(Buffer.byteLength(JSON.stringify(frame)));
@@ -298,6 +303,7 @@ export class PlayheadEngine {
       seq: room.seq,
       clock: room.clock,
       countries: room.base,
+      problems: room.problems,
       range,
       channel: room.channel && { ...room.channel, t: room.clock.t, at: room.clock.at, playing: room.clock.playing },
     });

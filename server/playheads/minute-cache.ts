@@ -1,9 +1,12 @@
+import { addProblem, type ProblemCounts } from '../../shared/problems.ts';
 import type { Commit, HistoryStore } from '../store/store.ts';
 
 interface Minute {
   /** The service revision these counts were read at: announced commits up to it are in them. */
   rev: number;
   counts: Map<string, number>;
+  /** Per country, the parts of its count that named a problem. */
+  problems: Map<string, ProblemCounts>;
 }
 
 /** The series last handed out for a key, patched in place when only a few minutes changed. */
@@ -52,13 +55,24 @@ export class MinuteCache {
     }
     key.seen = commit.rev;
     for (const { mode, rows } of commit.writes) {
+      // A put's rows of one minute and country are its new total and breakdown: cleared once, then added.
+      const cleared = mode === 'put' ? new Set<string>() : undefined;
       for (const row of rows) {
         const minute = key.minutes.get(row.minute);
         if (!minute || minute.rev >= commit.rev) continue;
-        const before = minute.counts.get(row.country) ?? 0;
-        const after = mode === 'add' ? before + row.count : row.count;
+        if (cleared && !cleared.has(`${row.minute}\0${row.country}`)) {
+          cleared.add(`${row.minute}\0${row.country}`);
+          minute.counts.delete(row.country);
+          minute.problems.delete(row.country);
+        }
+        const after = (minute.counts.get(row.country) ?? 0) + row.count;
         if (after > 0) minute.counts.set(row.country, after);
         else minute.counts.delete(row.country);
+        if (row.problem) {
+          let parts = minute.problems.get(row.country);
+          if (!parts) minute.problems.set(row.country, (parts = {}));
+          addProblem(parts, row.problem, row.count);
+        }
         key.series?.dirty.add(row.minute);
       }
     }
@@ -101,6 +115,24 @@ export class MinuteCache {
     return series.byCountry;
   }
 
+  /**
+   * Per country, the reports of each problem type in `key`'s minutes `from..to`, from the minutes
+   * held: call it right after `series` over a span that covers these minutes, before any await.
+   */
+  problems(name: string, from: number, to: number): Map<string, ProblemCounts> {
+    const out = new Map<string, ProblemCounts>();
+    const key = this.keys.get(name);
+    if (!key) return out;
+    for (let m = from; m <= to; m++) {
+      for (const [country, parts] of key.minutes.get(m)?.problems ?? []) {
+        let sum = out.get(country);
+        if (!sum) out.set(country, (sum = {}));
+        for (const [problem, count] of Object.entries(parts) as Array<[keyof ProblemCounts, number]>) addProblem(sum, problem, count);
+      }
+    }
+    return out;
+  }
+
   get size(): number {
     return this.lru.size;
   }
@@ -133,17 +165,24 @@ export class MinuteCache {
 
   private async load(name: string, key: Key, from: number, to: number): Promise<void> {
     for (;;) {
-      const { rows, rev } = await this.store.rowsAt(name, from, to);
+      const { rows, problems, rev } = await this.store.rowsAt(name, from, to);
       // A read older than an announced commit (an asynchronous store) would miss it: read again.
       if (rev < key.seen) continue;
       if (key.seen < 0 || key.minutes.size === 0) key.seen = rev;
-      const read = new Map<number, Map<string, number>>();
-      for (let m = from; m <= to; m++) read.set(m, new Map());
-      for (const row of rows) if (row.count > 0) read.get(row.minute)?.set(row.country, row.count);
-      for (const [m, counts] of read) {
+      const read = new Map<number, Omit<Minute, 'rev'>>();
+      for (let m = from; m <= to; m++) read.set(m, { counts: new Map(), problems: new Map() });
+      for (const row of rows) if (row.count > 0) read.get(row.minute)?.counts.set(row.country, row.count);
+      for (const row of problems) {
+        const minute = read.get(row.minute);
+        if (!minute || !(row.count > 0)) continue;
+        let parts = minute.problems.get(row.country);
+        if (!parts) minute.problems.set(row.country, (parts = {}));
+        addProblem(parts, row.problem, row.count);
+      }
+      for (const [m, { counts, problems: parts }] of read) {
         const held = key.minutes.get(m);
         if (held && held.rev >= rev) continue;
-        key.minutes.set(m, { rev, counts });
+        key.minutes.set(m, { rev, counts, problems: parts });
         key.series?.dirty.add(m);
         this.touch(name, m);
       }

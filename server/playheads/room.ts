@@ -1,4 +1,5 @@
 import type { ChannelState, ClockState, CountryStates } from '../../shared/protocol.ts';
+import type { ProblemShares } from '../../shared/problems.ts';
 import type { Playhead, Policy } from './playhead.ts';
 
 /** One Socket.IO room and the playhead its members follow. */
@@ -10,6 +11,8 @@ export interface Room {
   channel: ChannelState | undefined;
   /** What every member holds: the state at `seq`, computed at data time `t`, wall time `at`. */
   base: CountryStates;
+  /** The service's problem shares members hold (`{}`: none). */
+  problems: ProblemShares;
   seq: number;
   clock: ClockState;
   /** False until the first frame is computed (a new room, a seek). */

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyChanges } from '../../shared/frame.ts';
+import type { CountryStates, Frame, Snapshot } from '../../shared/protocol.ts';
+import { connectClient, postJson, startServer, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
+
+let server: RunningServer | undefined;
+const sockets: TestSocket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.disconnect();
+  await server?.close();
+  server = undefined;
+});
+
+function ingest(rows: Array<{ country: string; count: number; problem?: string }>) {
+  const at = Date.now();
+  return postJson(`${server!.url}/api/ingest`, rows.map((r) => ({ service: 'twitter', at, ...r })));
+}
+
+async function liveSnapshot(): Promise<{ socket: TestSocket; snapshot: Snapshot }> {
+  const socket = connectClient(server!.url);
+  sockets.push(socket);
+  const ack = await watch(socket, { service: 'twitter' });
+  if (!ack.ok) throw new Error(ack.error.message);
+  return { socket, snapshot: ack.data };
+}
+
+describe('problem types', () => {
+  it('stores the problem a report names, and refuses one not in the list, naming the field', async () => {
+    server = await startServer();
+    const counted = await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'JP', problem: 'app' });
+    expect(counted.status).toBe(201);
+    const bad = await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'JP', problem: 'wifi' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/problem: must be one of website, app, login, server-connection, other/);
+    const res = await fetch(`${server.url}/api/history?service=twitter&format=ndjson`);
+    const rows = (await res.text()).trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows).toEqual([{ time: expect.any(String), service: 'twitter', country: 'JP', count: 1, problem: 'app' }]);
+  });
+
+  it('puts each country\'s shares and the service\'s in the snapshot, of the reports that named one', async () => {
+    server = await startServer();
+    await ingest([
+      { country: 'US', count: 82, problem: 'website' },
+      { country: 'US', count: 10, problem: 'app' },
+      { country: 'US', count: 8, problem: 'server-connection' },
+      { country: 'US', count: 50 },
+      { country: 'JP', count: 100, problem: 'app' },
+      { country: 'FR', count: 5 },
+    ]);
+    const { snapshot } = await liveSnapshot();
+    expect(snapshot.countries.US).toMatchObject({ count: 150, problems: { website: 82, app: 10, 'server-connection': 8 } });
+    expect(snapshot.countries.JP).toMatchObject({ count: 100, problems: { app: 100 } });
+    // No report from France named a problem: it has no breakdown.
+    expect(snapshot.countries.FR).toEqual({ count: 5, baseline: 10, level: 'normal' });
+    expect(snapshot.problems).toEqual({ website: 41, app: 55, 'server-connection': 4 });
+  });
+
+  it('sends shares in a frame only where they changed', async () => {
+    server = await startServer();
+    await ingest([{ country: 'US', count: 8, problem: 'website' }, { country: 'US', count: 2, problem: 'app' }]);
+    const { socket, snapshot } = await liveSnapshot();
+    expect(snapshot.problems).toEqual({ website: 80, app: 20 });
+    const frames: Frame[] = [];
+    let states: CountryStates = snapshot.countries;
+    socket.on('frame', (frame) => {
+      frames.push(frame);
+      states = applyChanges(states, frame.changes);
+    });
+
+    // More reports in the same mix: counts move, shares do not, so neither is sent again.
+    await ingest([{ country: 'US', count: 16, problem: 'website' }, { country: 'US', count: 4, problem: 'app' }]);
+    const same = await waitFor('a frame with US at 30', () => frames.find((f) => f.changes.US?.count === 30));
+    expect(same.changes.US).toMatchObject({ count: 30, baseline: 10 });
+    expect(same.changes.US).not.toHaveProperty('problems');
+    expect(same).not.toHaveProperty('problems');
+    expect(states.US!.problems).toEqual({ website: 80, app: 20 });
+
+    // Now the mix moves: the country's shares and the service's come with the frame.
+    await ingest([{ country: 'US', count: 10, problem: 'login' }]);
+    const moved = await waitFor('a frame with US at 40', () => frames.find((f) => f.changes.US?.count === 40));
+    expect(moved.changes.US!.problems).toEqual({ website: 60, app: 15, login: 25 });
+    expect(moved.problems).toEqual({ website: 60, app: 15, login: 25 });
+    expect(states.US!.problems).toEqual({ website: 60, app: 15, login: 25 });
+    // Each frame is a delta: the country that did not move is not in it.
+    await ingest([{ country: 'GB', count: 3 }]);
+    const other = await waitFor('a frame with GB', () => frames.find((f) => f.changes.GB));
+    expect(Object.keys(other.changes)).toEqual(['GB']);
+    expect(other).not.toHaveProperty('problems');
+  });
+});
