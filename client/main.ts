@@ -232,7 +232,7 @@ if (requested.service) {
   playback.open(requested);
 }
 void loadServices();
-new DataClock(byId('clock'), () => playback.dataTime()).start();
+new DataClock(byId('clock'), () => playback.dataTime(), () => feed.snapshot()?.clock.simulated === true).start();
 // The chart's axis reads the clock's zone: one zone on the page at a time.
 onZoneChange(() => timeline.redraw());
 legend.update(DARK_PALETTE, heatMax, windowMinutes);

@@ -43,6 +43,10 @@ export const ar: Messages = {
     notes: { connecting: 'جارٍ الاتصال…', live: '', reconnecting: 'جارٍ إعادة الاتصال…', offline: 'في انتظار الخادم…' },
   },
   replayHint: 'إعادة تشغيل لسجل محفوظ، لا بلاغات مباشرة',
+  simClock: {
+    label: 'ساعة المحاكاة',
+    hint: 'وقت بيانات المحاكاة، لا الوقت الحالي',
+  },
   simulated: {
     label: 'محاكاة',
     hint: 'بيانات مُعادة أو اصطناعية، لا بلاغات مباشرة',

@@ -36,6 +36,11 @@ export const en = {
     notes: { connecting: 'Connecting…', live: '', reconnecting: 'Reconnecting…', offline: 'Waiting for the server…' },
   },
   replayHint: 'Playing back stored history, not live reports',
+  /** Beside the data time while a simulator drives the live clock: the time shown is not now. */
+  simClock: {
+    label: 'Simulated clock',
+    hint: 'The simulator’s data time, not the time now',
+  },
   simulated: {
     label: 'Simulated',
     hint: 'Replayed or synthetic data, not live reports',

@@ -33,6 +33,10 @@ export const fr: Messages = {
     notes: { connecting: 'Connexion…', live: '', reconnecting: 'Reconnexion…', offline: 'En attente du serveur…' },
   },
   replayHint: 'Lecture de l’historique enregistré, pas de signalements en direct',
+  simClock: {
+    label: 'Horloge simulée',
+    hint: 'L’heure des données du simulateur, pas l’heure qu’il est',
+  },
   simulated: {
     label: 'Simulation',
     hint: 'Données rejouées ou synthétiques, pas de signalements en direct',

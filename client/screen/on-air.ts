@@ -26,7 +26,9 @@ export function onAirText({ snapshot, dataTime, timeZone, now }: OnAirInput): { 
   // The date matters for a replay or any data that is not from today.
   // Every piece isolated: a date, a time and "UTC" keep their own order inside Arabic text.
   const date = mode === 'replay' || Math.abs(now - dataTime) > DAY_MS / 2 ? `${isolate(formatUtcDate(dataTime))} ` : '';
-  parts.push(`${date}${isolate(formatZoned(dataTime, 'UTC', seconds))}`);
+  // A simulator's clock runs hours behind the wall clock: the time says whose it is.
+  const whose = clock.simulated ? `${t('simClock.label')} ` : '';
+  parts.push(`${whose}${date}${isolate(formatZoned(dataTime, 'UTC', seconds))}`);
   if (timeZone !== 'UTC') {
     const local = formatZoned(dataTime, timeZone);
     if (local) parts.push(isolate(local));

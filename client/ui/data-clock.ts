@@ -7,17 +7,25 @@ const DAY_MS = 86_400_000;
 /**
  * The header's data time, in the page's one display zone and labelled with it ("00:53:00 UTC"),
  * with a switch between UTC, the newsroom's zone and the reader's own; the chart follows it.
+ * While a simulator drives the clock it says so before the time, which then lies hours in the past.
  */
 export class DataClock {
   private timer = 0;
   private readonly time: HTMLTimeElement;
   private readonly zone: HTMLSelectElement;
+  private readonly simulatedLabel: HTMLElement;
 
   constructor(
     root: HTMLElement,
     private readonly dataTime: () => number,
+    private readonly simulated: () => boolean = () => false,
   ) {
     root.classList.add('data-clock');
+    this.simulatedLabel = document.createElement('span');
+    this.simulatedLabel.className = 'clock-sim';
+    this.simulatedLabel.textContent = t('simClock.label');
+    this.simulatedLabel.title = t('simClock.hint');
+    this.simulatedLabel.hidden = true;
     this.time = document.createElement('time');
     this.time.className = 'clock-utc';
     this.zone = document.createElement('select');
@@ -28,7 +36,7 @@ export class DataClock {
       setZoneChoice(this.zone.value as ZoneChoice);
       this.zone.blur();
     });
-    root.replaceChildren(this.time, this.zone);
+    root.replaceChildren(this.simulatedLabel, this.time, this.zone);
     onZoneChange(() => this.render());
   }
 
@@ -42,6 +50,7 @@ export class DataClock {
   render(): void {
     const t0 = this.dataTime();
     const zone = displayZone();
+    this.simulatedLabel.hidden = !this.simulated();
     // The date only matters when the data is not from today (a replay or a simulated past day).
     const date = Math.abs(Date.now() - t0) > DAY_MS / 2 ? `${isolate(formatDate(t0, zone))} · ` : '';
     this.time.dateTime = new Date(t0).toISOString();
