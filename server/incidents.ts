@@ -115,7 +115,10 @@ export class IncidentFinder {
       const startMinute = r.first * SLOT_MINUTES;
       const endMinute = (r.last + 1) * SLOT_MINUTES - 1;
       const peak = await this.peak(service, startMinute, endMinute, r.countries);
-      const dataset = datasets.find((d) => d.from <= endMinute && d.to >= startMinute);
+      // The latest loaded dataset with a note describes the span: a bundled reconstruction's new
+      // version (datasets come in load order within a start) says what the old one did not.
+      const covering = datasets.filter((d) => d.from <= endMinute && d.to >= startMinute);
+      const dataset = covering.filter((d) => d.note).at(-1) ?? covering[0];
       incidents.push({
         id: `${service}-${startMinute * MINUTE_MS}`,
         service,

@@ -5,6 +5,7 @@
  */
 import { COUNTRY_CODES } from './countries.ts';
 import type { MinuteRow } from './frame.ts';
+import type { Problem } from './protocol.ts';
 import { minuteOf, minuteStart } from './time.ts';
 import { rollingSums } from './window-sum.ts';
 
@@ -16,6 +17,11 @@ export interface ScenarioOptions {
   seed?: number;
   /** Service the counts are filed under; defaults to the scenario's own. */
   service?: string;
+  /**
+   * Split each minute's count into the problem types reported (rows with `problem` that add up
+   * to the count), where the scenario has a published breakdown; otherwise totals only.
+   */
+  problems?: boolean;
 }
 
 export interface ScenarioInfo {
@@ -32,6 +38,8 @@ export interface ScenarioInfo {
 }
 
 const RECONSTRUCTED = "Reconstructed from press reports, not Downdetector's raw data";
+/** Said of the Twitter reconstruction's problem types; pages translate it by its start. */
+export const TWITTER_PROBLEMS_NOTE = "Problem types: Downdetector's US split (website 82%, app 10%, server connection 8%); the split for other countries is assumed to be the same";
 
 /** Downdetector's chart bucket, which every press figure refers to. */
 const PEAK_WINDOW = 15;
@@ -178,6 +186,10 @@ const TWITTER_PULSES: readonly Pulse[] = [
   twitter('NL', 150, '00:12', '00:47', 40),
 ];
 
+// Downdetector's problem types for the US (the press, via Downdetector): website 82%, app 10%,
+// server connection 8%. No other country's split was published: they are assumed to be the US's.
+const TWITTER_PROBLEMS: ReadonlyArray<[Problem, number]> = [['website', 0.82], ['app', 0.1], ['server-connection', 0.08]];
+
 // --- Rogers, 8 July 2022 ---------------------------------------------------------------------
 // Downdetector.ca shows a spike from about 08:30 UTC (04:30 ET); service was restored around
 // 04:01 UTC on the 9th (00:01 ET Saturday). That is "nearly 19 hours" as Reuters put it; another
@@ -269,7 +281,7 @@ export function scenarioInfo(id: ScenarioId, options: ScenarioOptions = {}): Sce
         start: minuteStart(TWITTER_START),
         minutes: TWITTER_MINUTES,
         sources: ['Reuters (Downdetector)', 'The Guardian', 'HuffPost', 'Fox Business', 'UPI', 'RaiNews', 'NetBlocks'],
-        note: RECONSTRUCTED,
+        note: options.problems ? `${RECONSTRUCTED}. ${TWITTER_PROBLEMS_NOTE}` : RECONSTRUCTED,
       };
     case 'rogers-2022-07-08':
       return {
@@ -308,16 +320,33 @@ export function scenarioRows(id: ScenarioId, options: ScenarioOptions = {}): Min
       : id === 'rogers-2022-07-08'
         ? { start: ROGERS_START, minutes: ROGERS_MINUTES, pulses: ROGERS_PULSES }
         : randomScenario(seed);
+  const split = options.problems && id === 'twitter-2022-12-28' ? TWITTER_PROBLEMS : undefined;
   const rows: MinuteRow[] = [];
   for (const pulse of pulses) {
     const rand = mulberry32(countrySeed(seed, pulse.country));
+    // Its own stream, so the totals are the same with or without the split.
+    const pick = mulberry32(countrySeed(seed + 1, pulse.country));
     const expected = expectedSeries(pulse, start, minutes);
     for (let i = 0; i < minutes; i++) {
       const count = poisson(rand, expected[i]!);
-      if (count > 0) rows.push({ minute: start + i, country: pulse.country, count });
+      if (count <= 0) continue;
+      if (!split) rows.push({ minute: start + i, country: pulse.country, count });
+      else for (const [problem, n] of splitCount(pick, count, split)) rows.push({ minute: start + i, country: pulse.country, count: n, problem });
     }
   }
   return rows.sort((a, b) => a.minute - b.minute || (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
+}
+
+/** Each of `count` reports draws its problem type by the shares: the minute's counts per type. */
+function splitCount(rand: () => number, count: number, shares: ReadonlyArray<[Problem, number]>): Array<[Problem, number]> {
+  const counts = shares.map(([problem]) => [problem, 0] as [Problem, number]);
+  for (let k = 0; k < count; k++) {
+    let x = rand();
+    let i = 0;
+    while (i < shares.length - 1 && x >= shares[i]![1]) x -= shares[i++]![1];
+    counts[i]![1]++;
+  }
+  return counts.filter(([, n]) => n > 0);
 }
 
 /**

@@ -389,7 +389,7 @@ export class PostgresStore implements HistoryStore, ChannelStore {
   async datasets(service?: string): Promise<Dataset[]> {
     const { rows } = await this.pool.query<{ key: string; service: string; from: number; to: number; rows: number; note: string | null; sources: string[] | null }>(
       `SELECT key, service, first_minute AS "from", last_minute AS "to", rows, note, sources FROM datasets
-       WHERE $1::text IS NULL OR service = $1 ORDER BY first_minute`,
+       WHERE $1::text IS NULL OR service = $1 ORDER BY first_minute, loaded_at`,
       [service ?? null],
     );
     return rows.map((r) => ({ key: r.key, service: r.service, from: r.from, to: r.to, rows: r.rows, note: r.note ?? undefined, sources: r.sources ?? undefined }));

@@ -348,7 +348,7 @@ export class SqliteStore implements HistoryStore, ChannelStore {
   async datasets(service?: string): Promise<Dataset[]> {
     const rows = this.db
       .prepare(`SELECT key, service, first_minute AS "from", last_minute AS "to", rows, note, sources FROM datasets
-        WHERE @service IS NULL OR service = @service ORDER BY first_minute`)
+        WHERE @service IS NULL OR service = @service ORDER BY first_minute, loaded_at`)
       .all({ service: service ?? null }) as Array<Omit<Dataset, 'sources' | 'note'> & { note: string | null; sources: string | null }>;
     return rows.map((r) => ({ ...r, note: r.note ?? undefined, sources: r.sources ? (JSON.parse(r.sources) as string[]) : undefined }));
   }

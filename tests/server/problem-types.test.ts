@@ -55,6 +55,23 @@ describe('problem types', () => {
     expect(snapshot.problems).toEqual({ website: 41, app: 55, 'server-connection': 4 });
   });
 
+  it('replays the bundled Twitter outage with Downdetector\'s US shares, and says the rest is assumed', async () => {
+    server = await startServer({}, { bundled: true });
+    const socket = connectClient(server.url);
+    sockets.push(socket);
+    const ack = await watch(socket, { service: 'twitter', t: '2022-12-29T00:45:00Z', playing: false });
+    if (!ack.ok) throw new Error(ack.error.message);
+    const us = ack.data.countries.US!.problems!;
+    expect(Object.keys(us).sort()).toEqual(['app', 'server-connection', 'website']);
+    expect(us.website).toBeGreaterThanOrEqual(80);
+    expect(us.website).toBeLessThanOrEqual(84);
+    expect(Math.abs(us.app! - 10)).toBeLessThanOrEqual(2);
+    expect(Math.abs(us['server-connection']! - 8)).toBeLessThanOrEqual(2);
+    expect(ack.data.problems!.website).toBeGreaterThanOrEqual(80);
+    const incidents = (await (await fetch(`${server.url}/api/incidents?service=twitter`)).json()) as { data: Array<{ note?: string }> };
+    expect(incidents.data.at(-1)!.note).toMatch(/split for other countries is assumed/);
+  });
+
   it('sends shares in a frame only where they changed', async () => {
     server = await startServer();
     await ingest([{ country: 'US', count: 8, problem: 'website' }, { country: 'US', count: 2, problem: 'app' }]);

@@ -103,6 +103,29 @@ describe('twitter-2022-12-28 scenario', () => {
   });
 });
 
+describe('twitter-2022-12-28 problem types', () => {
+  const totals = scenarioRows('twitter-2022-12-28');
+  const split = scenarioRows('twitter-2022-12-28', { problems: true });
+  const sum = (rows: typeof split, country: string, problem?: string) => rows.filter((r) => r.country === country && (!problem || r.problem === problem)).reduce((n, r) => n + r.count, 0);
+
+  it('splits every minute into problem types that add up to the same totals', () => {
+    expect(split.every((r) => r.problem !== undefined)).toBe(true);
+    for (const country of ['US', 'JP', 'GB']) expect(sum(split, country)).toBe(sum(totals, country));
+    expect(peakWindow(split, 'US')).toEqual(peakWindow(totals, 'US'));
+  });
+
+  it('carries Downdetector\'s US shares: website 82%, app 10%, server connection 8%', () => {
+    const us = sum(split, 'US');
+    expect(sum(split, 'US', 'website') / us).toBeCloseTo(0.82, 2);
+    expect(sum(split, 'US', 'app') / us).toBeCloseTo(0.1, 2);
+    expect(sum(split, 'US', 'server-connection') / us).toBeCloseTo(0.08, 2);
+  });
+
+  it('says in its note that the split outside the US is assumed', () => {
+    expect(scenarioInfo('twitter-2022-12-28', { problems: true }).note).toMatch(/^Reconstructed from press reports.*Problem types: Downdetector's US split.*other countries is assumed/);
+  });
+});
+
 describe('rogers-2022-07-08 scenario', () => {
   const rows = scenarioRows('rogers-2022-07-08');
   const total = (country?: string) => rows.filter((r) => !country || r.country === country).reduce((n, r) => n + r.count, 0);
