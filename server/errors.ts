@@ -130,16 +130,25 @@ export function notFound(): RequestHandler {
   return (req, _res, next) => next(new HttpError(404, `no such endpoint: ${req.method} ${safePath(req)}`));
 }
 
+/**
+ * What the client is told about `error`, after logging it once (a stack only for 5xx) and counting
+ * a refusal by its code: the error handler's and the fast write path's (write-path.ts) one rule.
+ */
+export function refusalOf(error: unknown, where: { reqId: string; method: string | undefined; path: string }, logger: Logger, metrics: Metrics): Refusal {
+  const refusal = describeError(error);
+  const { status, code, message } = refusal;
+  if (status >= 500) logger.error({ ...where, status, err: error }, 'request failed');
+  else {
+    metrics.refusals.inc({ reason: code });
+    logger.info({ ...where, status, code, message }, 'request refused');
+  }
+  return refusal;
+}
+
 /** Clients get a stable message with a code; the log gets the real error, once (a stack only for 5xx). */
 export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const { status, code, message, details } = describeError(error);
-    const where = { reqId: req.id, method: req.method, path: safePath(req) };
-    if (status >= 500) logger.error({ ...where, status, err: error }, 'request failed');
-    else {
-      metrics.refusals.inc({ reason: code });
-      logger.info({ ...where, status, code, message }, 'request refused');
-    }
+    const { status, code, message, details } = refusalOf(error, { reqId: req.id, method: req.method, path: safePath(req) }, logger, metrics);
     if (res.headersSent) {
       res.destroy();
       return;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import express, { Router, type Request, type RequestHandler } from 'express';
+import type { z } from 'zod';
 import { countryCode, reportBody, type ParsedIngestRow } from '../shared/schemas.ts';
 import { minuteOf } from '../shared/time.ts';
 import { requireTrusted } from './auth.ts';
@@ -23,7 +24,8 @@ export interface IngestDeps {
 const MAX_LISTED_ISSUES = 20;
 
 /** `POST /api/reports` (public, one report) and `POST /api/ingest` (trusted, bulk counts). */
-export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps): Router {
+export function ingestRoutes(deps: IngestDeps): Router {
+  const { config } = deps;
   const router = Router();
 
   router.post('/api/reports', noQuery, express.json({ limit: '4kb' }), async (req, res) => {
@@ -33,30 +35,9 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
       throw new HttpError(404, `unknown service "${report.service}"`, { services: config.services }, 'unknown-service');
     }
     const country = countryOf(req.get.bind(req), config.countryHeader, report.country);
-    const at = now();
     // req.ip is the client's address: X-Forwarded-For is read only through TRUST_PROXY's proxies.
     const person = req.ip ?? req.socket.remoteAddress ?? '';
-    // The shared (Redis) dedupe answers with a Promise; the in-process one stays synchronous.
-    const checked = dedupe.check(person, req.get('user-agent') ?? '', report.service, at);
-    const verdict = checked instanceof Promise ? await checked : checked;
-    if (verdict.result === 'limited') {
-      metrics.reports.inc({ service: report.service, result: 'limited' });
-      const retryAfterSeconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
-      throw new HttpError(429, `too many reports for "${report.service}" from this network; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
-    }
-    if (verdict.result !== 'counted') {
-      metrics.reports.inc({ service: report.service, result: verdict.result });
-      const reason = verdict.result === 'duplicate'
-        ? 'already counted within the dedupe window'
-        : 'this network has already been counted for this service within the window';
-      res.status(200).json({ ok: true, data: { counted: false, reason, code: verdict.result } });
-      return;
-    }
-    const minute = minuteOf(at);
-    // The problem, when named, is stored beside the total (a breakdown per country and minute).
-    await commit(store.add([{ service: report.service, country, minute, count: 1, ...(report.problem ? { problem: report.problem } : {}) }]));
-    metrics.reports.inc({ service: report.service, result: 'counted' });
-    res.status(201).json({ ok: true, data: { counted: true, service: report.service, country, minute: minute * 60_000 } });
+    send(res, await acceptReport(deps, report, country, person, req.get('user-agent') ?? ''));
   });
 
   router.post(
@@ -66,28 +47,75 @@ export function ingestRoutes({ config, store, dedupe, metrics, now }: IngestDeps
     ...bulkBody(config),
     async (req, res) => {
       const key = idempotencyKey(req.get('idempotency-key'));
-      const rows = await bulkRows(req, config);
-      const counts: MinuteCount[] = rows.map(countOfRow);
-      if (key === undefined) {
-        await commit(store.add(counts));
-        metrics.ingestRows.inc(counts.length);
-        res.status(200).json({ ok: true, data: { accepted: counts.length } });
-        return;
-      }
-      // The key is committed with the rows: a retry after a lost answer (or a crash) adds nothing.
-      const fingerprint = createHash('sha256').update(JSON.stringify(counts)).digest('base64url');
-      let outcome: IdempotentResult | undefined;
-      await commit(store.addOnce(counts, { key, fingerprint }).then((o) => void (outcome = o)));
-      if (outcome!.replayed && outcome!.fingerprint !== fingerprint) {
-        throw new HttpError(422, 'Idempotency-Key: already used for a request with other rows; use a new key per request', {}, 'idempotency-key-reused');
-      }
-      if (!outcome!.replayed) metrics.ingestRows.inc(counts.length);
-      res.set('idempotent-replayed', String(outcome!.replayed));
-      res.status(200).json({ ok: true, data: { accepted: outcome!.rows, replayed: outcome!.replayed } });
+      send(res, await acceptRows(deps, await bulkRows(req, config), key));
     },
   );
 
   return router;
+}
+
+export type Report = z.output<typeof reportBody>;
+
+/**
+ * What a write route answers when it gets that far. The Express routes and the fast path
+ * (write-path.ts) both end in `acceptReport` / `acceptRows`, so their rules are one piece of code.
+ */
+export interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+function send(res: express.Response, answer: Answer): void {
+  if (answer.headers) res.set(answer.headers);
+  res.status(answer.status).json(answer.body);
+}
+
+/**
+ * A valid report of a known service, with its country, from `person` (the client address as
+ * TRUST_PROXY resolves it): dedupe and per-network limits, then stored before the answer.
+ */
+export async function acceptReport({ store, dedupe, metrics, now }: IngestDeps, report: Report, country: string, person: string, userAgent: string): Promise<Answer> {
+  const at = now();
+  // The shared (Redis) dedupe answers with a Promise; the in-process one stays synchronous.
+  const checked = dedupe.check(person, userAgent, report.service, at);
+  const verdict = checked instanceof Promise ? await checked : checked;
+  if (verdict.result === 'limited') {
+    metrics.reports.inc({ service: report.service, result: 'limited' });
+    const retryAfterSeconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+    throw new HttpError(429, `too many reports for "${report.service}" from this network; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+  if (verdict.result !== 'counted') {
+    metrics.reports.inc({ service: report.service, result: verdict.result });
+    const reason = verdict.result === 'duplicate'
+      ? 'already counted within the dedupe window'
+      : 'this network has already been counted for this service within the window';
+    return { status: 200, body: { ok: true, data: { counted: false, reason, code: verdict.result } } };
+  }
+  const minute = minuteOf(at);
+  // The problem, when named, is stored beside the total (a breakdown per country and minute).
+  await commit(store.add([{ service: report.service, country, minute, count: 1, ...(report.problem ? { problem: report.problem } : {}) }]));
+  metrics.reports.inc({ service: report.service, result: 'counted' });
+  return { status: 201, body: { ok: true, data: { counted: true, service: report.service, country, minute: minute * 60_000 } } };
+}
+
+/** Valid trusted rows, all stored or none, once per Idempotency-Key when one is given. */
+export async function acceptRows({ store, metrics }: IngestDeps, rows: readonly ParsedIngestRow[], key: string | undefined): Promise<Answer> {
+  const counts: MinuteCount[] = rows.map(countOfRow);
+  if (key === undefined) {
+    await commit(store.add(counts));
+    metrics.ingestRows.inc(counts.length);
+    return { status: 200, body: { ok: true, data: { accepted: counts.length } } };
+  }
+  // The key is committed with the rows: a retry after a lost answer (or a crash) adds nothing.
+  const fingerprint = createHash('sha256').update(JSON.stringify(counts)).digest('base64url');
+  let outcome: IdempotentResult | undefined;
+  await commit(store.addOnce(counts, { key, fingerprint }).then((o) => void (outcome = o)));
+  if (outcome!.replayed && outcome!.fingerprint !== fingerprint) {
+    throw new HttpError(422, 'Idempotency-Key: already used for a request with other rows; use a new key per request', {}, 'idempotency-key-reused');
+  }
+  if (!outcome!.replayed) metrics.ingestRows.inc(counts.length);
+  return { status: 200, headers: { 'idempotent-replayed': String(outcome!.replayed) }, body: { ok: true, data: { accepted: outcome!.rows, replayed: outcome!.replayed } } };
 }
 
 /** A validated ingest row as the store keeps it: its minute, and its problem when it names one. */
@@ -155,12 +183,14 @@ async function textRows(text: string, format: 'csv' | 'ndjson', maxRows: number)
   return out;
 }
 
+export const validIdempotencyKey = (header: string): boolean => /^[\x21-\x7e]{1,200}$/.test(header);
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** `Idempotency-Key`: printable ASCII without spaces, 1-200 characters (a UUID is typical). */
 function idempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,200}$/.test(header)) throw new HttpError(400, 'Idempotency-Key: must be 1-200 printable characters without spaces, e.g. a UUID', {}, 'invalid-idempotency-key');
+  if (!validIdempotencyKey(header)) throw new HttpError(400, 'Idempotency-Key: must be 1-200 printable characters without spaces, e.g. a UUID', {}, 'invalid-idempotency-key');
   return header;
 }
 

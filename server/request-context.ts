@@ -12,14 +12,18 @@ declare module 'express-serve-static-core' {
 
 const GIVEN_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** The request id for a request that sent `given` as `X-Request-Id`. */
+export function requestIdOf(given: string | undefined): string {
+  return given && GIVEN_ID.test(given) ? given : randomUUID();
+}
+
 /**
  * First middleware of every request: an id (echoed in `X-Request-Id` and in every log line about
  * the request), and, when the response ends, one count by route and status class and a debug line.
  */
 export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const given = req.get('x-request-id');
-    req.id = given && GIVEN_ID.test(given) ? given : randomUUID();
+    req.id = requestIdOf(req.get('x-request-id'));
     res.set('x-request-id', req.id);
     const started = performance.now();
     res.once('finish', () => {
