@@ -25,7 +25,7 @@ if (config.databaseUrl) {
   store = await openPostgresStore(config.databaseUrl);
   logger.info(`history: PostgreSQL at ${new URL(config.databaseUrl).host}`);
 } else {
-  const sqlite = openSqliteStore(config.dataDir);
+  const sqlite = openSqliteStore(config.dataDir, { durability: config.durability });
   logger.info(`history: ${sqlite.file}`);
   store = sqlite;
 }

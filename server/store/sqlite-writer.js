@@ -17,11 +17,13 @@ import Database from 'better-sqlite3';
 /** @typedef {import('./writer-messages.ts').WriteResult} WriteResult */
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
-const { file, groupCommit } = /** @type {{file: string, groupCommit: boolean}} */ (workerData);
+const { file, groupCommit, durability } = /** @type {import('./writer-messages.ts').WriterData} */ (workerData);
 const db = new Database(file);
 db.pragma('busy_timeout = 10000');
-// FULL: a commit is on disk before its writers are answered; the batch pays the fsync once.
-db.pragma('synchronous = FULL');
+// fsync (FULL): a commit is on disk before its writers are answered; the batch pays the fsync once.
+// process (NORMAL, in WAL mode): a commit is in the log file, which survives the process being
+// killed; the log is synced at checkpoints, so a power loss may lose the last commits.
+db.pragma(`synchronous = ${durability === 'process' ? 'NORMAL' : 'FULL'}`);
 
 /** @type {Map<string, number>} */
 const serviceIds = new Map();
@@ -153,8 +155,14 @@ port.on('message', (/** @type {WriterMessage} */ message) => {
     port.close();
     return;
   }
-  queue.push(message);
-  if (!groupCommit) return commit();
+  if (!groupCommit) {
+    for (const job of message.jobs) {
+      queue.push(job);
+      commit();
+    }
+    return;
+  }
+  queue.push(...message.jobs);
   // setImmediate lets every message already waiting on the port join this transaction.
   if (!scheduled) {
     scheduled = true;

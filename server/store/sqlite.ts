@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { MinuteRow } from '../../shared/frame.ts';
 import type { ChannelState } from '../../shared/protocol.ts';
 import { SLOT_MINUTES, splitByProblem, type ChannelStore, type ProblemRow, type Commit, type Dataset, type HistoryStore, type IdempotencyKey, type IdempotentResult, type MinuteCount, type RowsAt, type SlotRow, type StorageHealth } from './store.ts';
-import type { WriteJob, WriteResult, WriterMessage } from './writer-messages.ts';
+import type { Durability, WriteJob, WriteResult, WriterData, WriterMessage } from './writer-messages.ts';
 
 /**
  * Schema migrations, in order; `PRAGMA user_version` records how many have run.
@@ -64,6 +64,8 @@ export interface SqliteOptions {
   groupCommit?: boolean;
   /** Read-only connections (exports) skip migrations and never write. */
   readonly?: boolean;
+  /** DURABILITY: `fsync` (the default) or `process`, see the README. */
+  durability?: Durability;
 }
 
 /** Opens (creating and migrating when needed) the history at `dataDir/history.sqlite`. */
@@ -75,7 +77,10 @@ export function openSqliteStore(dataDir: string, options: SqliteOptions = {}): S
 export class SqliteStore implements HistoryStore, ChannelStore {
   readonly db: Database.Database;
   private readonly groupCommit: boolean;
+  private readonly durability: Durability;
   private writer: Worker | undefined;
+  /** Jobs of this event-loop turn, posted to the writer together at its end. */
+  private outbox: WriteJob[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextJob = 1;
   private readonly serviceIds = new Map<string, number>();
@@ -92,12 +97,13 @@ export class SqliteStore implements HistoryStore, ChannelStore {
 
   constructor(readonly file: string, options: SqliteOptions = {}) {
     this.groupCommit = options.groupCommit ?? true;
+    this.durability = options.durability ?? 'fsync';
     this.db = new Database(file, { readonly: options.readonly ?? false });
     this.db.pragma('busy_timeout = 10000');
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
-      // FULL: a commit is fsynced before a request is answered; group commit pays for it once a batch.
-      this.db.pragma('synchronous = FULL');
+      // This connection writes channels and imports; the writer thread sets the same (see there).
+      this.db.pragma(`synchronous = ${this.durability === 'process' ? 'NORMAL' : 'FULL'}`);
       this.migrate();
     }
     for (const row of this.db.prepare('SELECT id, name FROM services').all() as Array<{ id: number; name: string }>) {
@@ -180,13 +186,20 @@ export class SqliteStore implements HistoryStore, ChannelStore {
       const writer = this.startWriter();
       // Unanswered writes keep the process alive; an idle writer does not.
       writer.ref();
-      writer.postMessage(job satisfies WriterMessage);
+      if (this.outbox.push(job) === 1) setImmediate(() => this.post());
     });
+  }
+
+  /** Hands the writer every job of the turn in one message (it commits them in one transaction). */
+  private post(): void {
+    const jobs = this.outbox;
+    this.outbox = [];
+    this.startWriter().postMessage({ jobs } satisfies WriterMessage);
   }
 
   private startWriter(): Worker {
     if (this.writer) return this.writer;
-    const writer = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: { file: this.file, groupCommit: this.groupCommit } });
+    const writer = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: { file: this.file, groupCommit: this.groupCommit, durability: this.durability } satisfies WriterData });
     writer.on('message', (result: WriteResult) => {
       const jobs = result.ids.flatMap((id) => this.pending.get(id) ?? []);
       for (const id of result.ids) this.pending.delete(id);
@@ -208,6 +221,7 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     const fail = (error: Error) => {
       for (const job of this.pending.values()) job.reject(error);
       this.pending.clear();
+      this.outbox = [];
       this.writer = undefined;
       this.drained?.();
     };

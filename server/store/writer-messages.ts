@@ -10,7 +10,20 @@ export interface WriteJob {
   idempotency?: IdempotencyKey;
 }
 
-export type WriterMessage = WriteJob | { close: true };
+/**
+ * The jobs of one event-loop turn travel in one message: a message costs the main thread a few
+ * microseconds (structured clone, a wake-up of the thread), about as much as a small request.
+ */
+export type WriterMessage = { jobs: WriteJob[] } | { close: true };
+
+/** How a commit reaches the disk (DURABILITY): see the README. */
+export type Durability = 'fsync' | 'process';
+
+export interface WriterData {
+  file: string;
+  groupCommit: boolean;
+  durability: Durability;
+}
 
 export interface WriteResult {
   /** The jobs this transaction committed (or failed). */

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import type { Durability } from '../../server/store/writer-messages.ts';
 import { tempDataDir, waitFor } from '../helpers/server.ts';
 
 const children: ChildProcess[] = [];
@@ -21,9 +23,9 @@ function freePort(): Promise<number> {
 }
 
 /** The real server as `npm start` runs it, in its own process, so it can really be killed. */
-async function startProcess(dataDir: string, port: number): Promise<ChildProcess> {
+async function startProcess(dataDir: string, port: number, durability: Durability): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, BUILD_CLIENT: '0', BUNDLED_REPLAYS: '0', LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, BUILD_CLIENT: '0', BUNDLED_REPLAYS: '0', LOG_LEVEL: 'warn', DURABILITY: durability },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
@@ -39,13 +41,28 @@ async function startProcess(dataDir: string, port: number): Promise<ChildProcess
   return child;
 }
 
-describe('durability', () => {
+describe('DURABILITY', () => {
+  it.each([['fsync', 2], ['process', 1]] as const)('%s sets synchronous to %i (FULL or NORMAL) on the WAL store', async (durability, synchronous) => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const store = openSqliteStore(dataDir, { durability });
+    try {
+      expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(store.db.pragma('synchronous', { simple: true })).toBe(synchronous);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+// Both settings survive a killed process (`process` only gives up a power loss): the same tests hold for each.
+describe.each(['fsync', 'process'] as const)('durability (DURABILITY=%s)', (durability) => {
   it('loses no acknowledged count when killed with SIGKILL right after answering', async () => {
     const dataDir = tempDataDir();
     dirs.push(dataDir);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = await startProcess(dataDir, port);
+    const child = await startProcess(dataDir, port, durability);
 
     const base = Date.UTC(2026, 0, 1);
     const acked: number[] = [];
@@ -77,7 +94,7 @@ describe('durability', () => {
     expect(child.signalCode).toBe('SIGKILL');
     expect(acked.length).toBeGreaterThanOrEqual(wanted);
 
-    await startProcess(dataDir, port);
+    await startProcess(dataDir, port, durability);
     const rows = (await (await fetch(`${url}/api/history?service=durable&format=json`)).json()) as Array<{ time: string; count: number }>;
     const stored = new Map(rows.map((r) => [(Date.parse(r.time) - base) / 60_000, r.count]));
     const lost = acked.filter((i) => stored.get(i) !== i + 1);
@@ -89,7 +106,7 @@ describe('durability', () => {
     dirs.push(dataDir);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = await startProcess(dataDir, port);
+    const child = await startProcess(dataDir, port, durability);
     const res = await fetch(`${url}/api/ingest`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -98,7 +115,7 @@ describe('durability', () => {
     expect(res.status).toBe(200);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    await startProcess(dataDir, port);
+    await startProcess(dataDir, port, durability);
     const live = (await (await fetch(`${url}/api/live?service=twitter`)).json()).data;
     expect(live.countries.JP).toEqual({ count: 2500, baseline: 10, level: 'outage' });
   }, 60_000);
