@@ -1,88 +1,148 @@
 /**
- * `npm run bench`: every benchmark, side by side with its baseline in the same run, as a
- * Markdown table on stdout and in bench/results/latest.md. Never part of `npm test`.
- * `npm run bench -- store`, `-- client` or `-- soak [minutes]` runs one group (soak is not in the default run: it takes 10 minutes).
- * `npm run bench -- latency [--app DIR] [--quick] [--viewers N] [--frame-ms N]`: the live path against a server process started
- * from DIR (default: this checkout), report-to-viewer latency and the live path's CPU.
+ * `npm run bench`: every case, ours beside its bare baseline in the same run, as a Markdown table
+ * on stdout and in bench/results/latest.md, every figure in bench/results/latest.json. Never part
+ * of `npm test`.
+ *
+ *   npm run bench                     all default cases (about 15 minutes)
+ *   npm run bench -- --quick          fewer rounds, shorter windows, the smaller viewer counts (about a minute)
+ *   npm run bench -- <case> [--quick] one case: reports, ingest, live, seek, tween, frames, names, soak [minutes]
+ *   --app DIR                         start our server from another checkout (reports, ingest, live)
+ *
+ * A one-case or quick run writes latest-<case>.* or latest-quick.* so the full table stays.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-// Each group loads its own modules when it runs, so one group's broken import cannot stop another.
+import path from 'node:path';
+import { REPO_DIR, describeCheckout, machine } from './harness.ts';
+import { atMost, markdownTable, ratioRow, valueRow, verdict, type CaseResult } from './table.ts';
+// Each case loads its own modules when it runs, so one case's broken import cannot stop another.
 
-const fmt = (n: number, digits = 1) => n.toFixed(digits);
-const only = process.argv[2]?.startsWith('--') ? undefined : process.argv[2];
-const notes: string[] = [];
-const lines = [
-  `Run ${new Date().toISOString()} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} at the start.`,
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const appAt = args.indexOf('--app');
+const app = path.resolve(appAt >= 0 && args[appAt + 1] ? args[appAt + 1]! : REPO_DIR);
+const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--app');
+const only = positional[0];
+
+const CASES: Record<string, () => Promise<CaseResult>> = {
+  async reports() {
+    const { benchReports, httpOptions } = await import('./http.ts');
+    return benchReports(httpOptions(quick, app));
+  },
+  async ingest() {
+    const { benchIngest, httpOptions } = await import('./http.ts');
+    return benchIngest(httpOptions(quick, app));
+  },
+  async live() {
+    const { benchLive, liveOptions } = await import('./live.ts');
+    return benchLive(liveOptions(quick, app));
+  },
+  async seek() {
+    const { benchSeek } = await import('./store.ts');
+    const s = await benchSeek();
+    return {
+      name: 'seek',
+      rows: [
+        valueRow(`seek to a random minute of ${(s.rows / 1e6).toFixed(1)}M rows (30 days x ${Math.round(s.rows / 43_200)} countries), to the snapshot on the client: p50`, 'ms', [s.seekP50]),
+        valueRow('same: p99', 'ms', [s.seekP99], atMost(50, ' ms')),
+        valueRow('a bare Socket.IO round trip on the same connection, p50 / p99 for scale', 'ms', [s.roundTripP50, s.roundTripP99]),
+      ],
+      detail: s,
+      notes: [],
+    };
+  },
+  async tween() {
+    const { benchTween } = await import('./tween.ts');
+    const views = [await benchTween(640, 360), await benchTween(1280, 720)];
+    return {
+      name: 'tween',
+      rows: views.map((t) => ratioRow(`${t.viewport}: main-thread time per animation frame, ${t.countries} countries tweening vs the same map repainting`, 'ms', [t.frameMsTween], [t.frameMsBaseline], atMost(1.2))),
+      detail: views,
+      notes: [],
+    };
+  },
+  async frames() {
+    const { benchFrames } = await import('./frames.ts');
+    const f = await benchFrames();
+    return {
+      name: 'frames',
+      rows: [
+        ratioRow(`live frame, median bytes (${f.frames} frames, Twitter replay at 600x) vs the full state`, 'bytes', [f.medianBytes], [f.medianFullBytes]),
+        valueRow('live frame, p95 / max', 'bytes', [f.p95Bytes, f.maxBytes]),
+      ],
+      detail: f,
+      notes: [],
+    };
+  },
+  async names() {
+    const { benchNames } = await import('./names.ts');
+    const n = await benchNames();
+    return {
+      name: 'names',
+      rows: [ratioRow(`heap after ${n.names / 1000}k GETs of invented service names and 10k watches, after GC, vs the same GETs of one known service`, 'MB', [n.heapAfterNamesMb], [n.heapAfterKnownMb])],
+      detail: n,
+      notes: [`Names: answers by status ${JSON.stringify(n.statuses)}; ${n.refusedWatches} watches refused.`],
+    };
+  },
+  async soak() {
+    const { benchSoak } = await import('./soak.ts');
+    const minutes = Number(positional[1] ?? 10);
+    const s = await benchSoak(minutes);
+    return {
+      name: 'soak',
+      rows: [
+        ratioRow(`soak ${s.minutes} min at 3600x (${s.seeks} seeks, ${s.blips} network blips): screen JS heap after GC, end vs start`, 'MB', [s.pageHeapEndMb], [s.pageHeapStartMb]),
+        ratioRow('same: server heap, end vs start', 'MB', [s.serverHeapEndMb], [s.serverHeapStartMb]),
+        valueRow('same: screen JS heap every 2 min', 'MB', s.pageHeapSamplesMb),
+      ],
+      detail: s,
+      notes: [],
+    };
+  },
+};
+
+/** The default run; `--quick` keeps the server cases at their smallest (seek and tween take minutes). */
+const DEFAULT = quick ? ['reports', 'ingest', 'live'] : ['reports', 'ingest', 'live', 'seek', 'tween'];
+
+if (only && !CASES[only]) {
+  console.error(`unknown case "${only}"; cases: ${Object.keys(CASES).join(', ')}`);
+  process.exit(2);
+}
+const names = only ? [only] : DEFAULT;
+const began = Date.now();
+const loadStart = os.loadavg();
+const results: CaseResult[] = [];
+const failures: string[] = [];
+for (const [i, name] of names.entries()) {
+  const t0 = Date.now();
+  console.error(`[${i + 1}/${names.length}] ${name}${quick ? ' (quick)' : ''}, load average ${os.loadavg()[0]!.toFixed(1)} ...`);
+  try {
+    results.push(await CASES[name]!());
+    console.error(`[${i + 1}/${names.length}] ${name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  } catch (error) {
+    failures.push(`${name} failed: ${(error as Error).stack ?? error}`);
+    console.error(`[${i + 1}/${names.length}] ${name} FAILED: ${(error as Error).message}`);
+  }
+}
+const loadEnd = os.loadavg();
+const m = machine();
+const seconds = (Date.now() - began) / 1000;
+const heading = `Run ${new Date(began).toISOString()} (${(seconds / 60).toFixed(1)} min${quick ? ', --quick' : ''}) on ${m.cores} cores (${m.cpu}), Node ${m.node}, of ${describeCheckout(app)}; load average ${loadStart[0]!.toFixed(1)} at the start, ${loadEnd[0]!.toFixed(1)} at the end (the machine is shared: every ratio is against its baseline in the same run, rounds alternated).`;
+const table = [
+  heading,
   '',
-  '| measure | ours | baseline | ratio |',
-  '| --- | --- | --- | --- |',
-];
-
-if (!only || only === 'store') {
-  const { benchIngest, benchSeek } = await import('./store.ts');
-  console.error('ingest: one-row POSTs, 50 concurrent, 5 s per variant, twice ...');
-  const ingest = await benchIngest();
-  console.error('seek: 30-day history of every country ...');
-  const seek = await benchSeek();
-  lines.push(
-    `| ingest, requests/s: SQLite with group commit vs no store at all | ${fmt(ingest.groupCommit, 0)} | ${fmt(ingest.noStore, 0)} | ${fmt(ingest.groupCommit / ingest.noStore, 2)} |`,
-    `| ingest, requests/s: SQLite with group commit vs a commit per request | ${fmt(ingest.groupCommit, 0)} | ${fmt(ingest.perRequest, 0)} | ${fmt(ingest.groupCommit / ingest.perRequest, 2)} |`,
-    `| seek to a random minute of ${(seek.rows / 1e6).toFixed(1)}M rows (30 days x ${Math.round(seek.rows / 43_200)} countries), ms to the snapshot, p50 vs a bare Socket.IO round trip | ${fmt(seek.seekP50)} | ${fmt(seek.roundTripP50)} | ${fmt(seek.seekP50 / seek.roundTripP50, 0)} |`,
-    `| same, p99 (target under 100 ms) | ${fmt(seek.seekP99)} | ${fmt(seek.roundTripP99)} | ${fmt(seek.seekP99 / seek.roundTripP99, 0)} |`,
-    `| bytes on disk per stored non-zero count (minutes + 15-minute sums + index), history built in ${fmt(seek.buildSeconds, 0)} s | ${fmt(seek.bytesPerCount)} | | |`,
-  );
-}
-
-if (!only || only === 'client') {
-  const { benchFrames } = await import('./frames.ts');
-  const { benchTween } = await import('./tween.ts');
-  console.error('frames: simulated Twitter outage at 600x ...');
-  const frames = await benchFrames();
-  console.error('tween: all countries in headless Chromium ...');
-  const small = await benchTween(640, 360);
-  const large = await benchTween(1280, 720);
-  lines.push(
-    `| live frame, median bytes (${frames.frames} frames, Twitter replay at 600x) vs the full state | ${frames.medianBytes} | ${frames.medianFullBytes} | ${fmt(frames.medianBytes / frames.medianFullBytes, 2)} |`,
-    `| live frame, p95 / max bytes | ${frames.p95Bytes} / ${frames.maxBytes} | | |`,
-    `| countries changed per frame, median | ${frames.medianCountriesChanged} | | |`,
-    ...[small, large].flatMap((t) => [
-      `| ${t.viewport}: ms per animation frame, ${t.countries} countries tweening vs plain repaint | ${fmt(t.frameMsTween)} | ${fmt(t.frameMsBaseline)} | ${fmt(t.frameMsTween / t.frameMsBaseline, 2)} |`,
-      `| ${t.viewport}: tween JS per frame (setFeatureState for every country), mean / p95 ms | ${fmt(t.tweenTickMeanMs, 2)} / ${fmt(t.tweenTickP95Ms, 2)} | | |`,
-    ]),
-  );
-}
-
-if (!only || only === 'latency') {
-  const { benchLatency, latencyOptions, latencyRows } = await import('./latency.ts');
-  const latency = latencyRows(await benchLatency(latencyOptions(process.argv.slice(2))));
-  lines.push(...latency.rows);
-  notes.push(...latency.notes);
-}
-
-if (!only || only === 'names') {
-  const { benchNames } = await import('./names.ts');
-  console.error('names: 100k invented service names over HTTP, 10k over Socket.IO ...');
-  const n = await benchNames();
-  lines.push(
-    `| heap after ${n.names / 1000}k GETs of invented service names (incidents, live, timeline) and 10k watches, MB after GC, vs after the same GETs of one known service | ${fmt(n.heapAfterNamesMb)} | ${fmt(n.heapAfterKnownMb)} | ${fmt(n.heapAfterNamesMb / n.heapAfterKnownMb, 2)} |`,
-    `| same: answers by status; watches refused | ${Object.entries(n.statuses).map(([s, c]) => `${s}: ${c}`).join(', ')}; ${n.refusedWatches} | | |`,
-  );
-}
-
-if (only === 'soak') {
-  const { benchSoak } = await import('./soak.ts');
-  const minutes = Number(process.argv[3] ?? 10);
-  console.error(`soak: a screen following a 3600x replay for ${minutes} minutes ...`);
-  const soak = await benchSoak(minutes);
-  lines.push(
-    `| soak ${soak.minutes} min at 3600x (${soak.seeks} seeks, ${soak.blips} network blips): screen JS heap after GC, MB, end vs start | ${fmt(soak.pageHeapEndMb)} | ${fmt(soak.pageHeapStartMb)} | ${fmt(soak.pageHeapEndMb / soak.pageHeapStartMb, 2)} |`,
-    `| same: server heap, MB, end vs start | ${fmt(soak.serverHeapEndMb)} | ${fmt(soak.serverHeapStartMb)} | ${fmt(soak.serverHeapEndMb / soak.serverHeapStartMb, 2)} |`,
-    `| same: screen JS heap every 2 min, MB | ${soak.pageHeapSamplesMb.map((v) => fmt(v)).join(' / ')} | | |`,
-  );
-}
-
-const table = [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
+  ...markdownTable(results.flatMap((r) => r.rows)),
+  '',
+  ...results.flatMap((r) => r.notes).map((n) => `- ${n}`),
+  ...failures.map((f) => `- ${f.split('\n')[0]}`),
+].join('\n');
 console.log(table);
+
+const suffix = only ? `-${only}${quick ? '-quick' : ''}` : quick ? '-quick' : '';
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(`bench/results/latest${only ? `-${only}` : ''}.md`, `${table}\n`);
+writeFileSync(`bench/results/latest${suffix}.md`, `${table}\n`);
+writeFileSync(
+  `bench/results/latest${suffix}.json`,
+  `${JSON.stringify({ started: new Date(began).toISOString(), seconds, quick, app, checkout: describeCheckout(app), machine: m, loadAverage: { start: loadStart, end: loadEnd }, cases: results.map((r) => ({ ...r, rows: r.rows.map((row) => ({ ...row, target: row.target?.text, verdict: verdict(row) })) })), failures }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`,
+);
+if (failures.length) process.exitCode = 1;

@@ -1,77 +1,14 @@
 /**
- * History store benchmarks, each beside its baseline in the same run:
- * - ingest throughput: SQLite with group commit, SQLite committing each request, and no store;
- * - seek: watch at a random minute of a 30-day, 250-country history, to the snapshot on the
- *   client, against a bare Socket.IO round trip;
- * - bytes on disk per stored count.
+ * Seek: watch at a random minute of a 30-day, 250-country history, to the snapshot on the client,
+ * against a bare Socket.IO round trip; and bytes on disk per stored count. (Ingest throughput is
+ * measured against a bare server in bench/http.ts.)
  */
-import { spawn } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
-import type { MinuteRow } from '../shared/frame.ts';
 import { COUNTRY_CODES } from '../shared/countries.ts';
 import { minuteOf } from '../shared/time.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';
-import type { ChannelStore, Dataset, HistoryStore, IdempotentResult, MinuteCount, ProblemRow, RowsAt, SlotRow, StorageHealth } from '../server/store/store.ts';
-import type { ChannelState } from '../shared/protocol.ts';
+import type { MinuteCount } from '../server/store/store.ts';
 import { connectClient, startServer, tempDataDir, watch } from '../tests/helpers/server.ts';
-
-/** The baseline for ingest: a store that keeps nothing, so only HTTP and validation are left. */
-class NoStore implements HistoryStore, ChannelStore {
-  async add(_rows: readonly MinuteCount[]): Promise<void> {}
-  async put(_rows: readonly MinuteCount[]): Promise<void> {}
-  async addOnce(rows: readonly MinuteCount[]): Promise<IdempotentResult> { return { replayed: false, rows: rows.length }; }
-  async health(): Promise<StorageHealth> { return { writable: true }; }
-  async rows(): Promise<MinuteRow[]> { return []; }
-  async problems(): Promise<ProblemRow[]> { return []; }
-  async slots(): Promise<SlotRow[]> { return []; }
-  async slotRange(): Promise<SlotRow[]> { return []; }
-  async range(): Promise<null> { return null; }
-  async services(): Promise<string[]> { return []; }
-  async *iterate(): AsyncIterable<MinuteRow[]> {}
-  async markDataset(_d: Dataset): Promise<boolean> { return true; }
-  async datasets(): Promise<Dataset[]> { return []; }
-  async rowsAt(): Promise<RowsAt> { return { rows: [], problems: [], rev: 0 }; }
-  async revisions(): Promise<Map<string, number>> { return new Map(); }
-  onCommit(): () => void { return () => {}; }
-  async dropService(): Promise<void> {}
-  async channels(): Promise<ChannelState[]> { return []; }
-  async saveChannel(_state: ChannelState): Promise<void> {}
-  async deleteChannel(_name: string): Promise<boolean> { return false; }
-  async close(): Promise<void> {}
-}
-
-function load(url: string, seconds: number, concurrency: number): Promise<{ ok: number; failed: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-worker.ts', url, String(seconds), String(concurrency)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load worker exited ${code}`))));
-  });
-}
-
-export interface IngestBench {
-  groupCommit: number;
-  perRequest: number;
-  noStore: number;
-}
-
-/** Requests per second of one-row ingests, 50 concurrent, each variant twice, interleaved. */
-export async function benchIngest(seconds = 5, concurrency = 50): Promise<IngestBench> {
-  const totals = { groupCommit: 0, perRequest: 0, noStore: 0 };
-  for (let round = 0; round < 2; round++) {
-    for (const variant of ['groupCommit', 'perRequest', 'noStore'] as const) {
-      const dataDir = tempDataDir();
-      const store = variant === 'noStore' ? new NoStore() : openSqliteStore(dataDir, { groupCommit: variant === 'groupCommit' });
-      const server = await startServer({}, { store, dataDir });
-      const { ok } = await load(server.url, seconds, concurrency);
-      totals[variant] += ok / seconds / 2;
-      await server.close();
-      await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }
-  return totals;
-}
 
 export interface SeekBench {
   rows: number;
