@@ -34,8 +34,9 @@ export default defineConfig({
   test: {
     root: '.',
     include: ['tests/**/*.test.ts'],
-    // A throwaway PostgreSQL for the store contract tests (or TEST_DATABASE_URL's).
-    globalSetup: ['tests/setup/postgres.ts'],
+    // A throwaway PostgreSQL for the store contract tests (or TEST_DATABASE_URL's), and a
+    // throwaway Redis for the multi-node tests (or TEST_REDIS_URL's).
+    globalSetup: ['tests/setup/postgres.ts', 'tests/setup/redis.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Browser tests share two cores with the servers they start; one file at a time keeps timings sane.

@@ -55,7 +55,7 @@ export class Cluster {
   /** Socket.IO's adapter over this Redis, for the io server's options. */
   adapter(): ReturnType<typeof createAdapter> {
     // The adapter's types name node-redis 4's client; this one (6) speaks the same commands.
-    return createAdapter(this.redis.client as never, { streamName: `${KEY_PREFIX}socket.io`, channelPrefix: `${KEY_PREFIX}socket.io`, onlyPlaintext: true });
+    return createAdapter(this.redis.adapterClient as never, { streamName: `${KEY_PREFIX}socket.io`, channelPrefix: `${KEY_PREFIX}socket.io`, onlyPlaintext: true });
   }
 
   /**

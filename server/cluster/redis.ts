@@ -27,10 +27,19 @@ export class RedisLink {
   private readonly readyListeners = new Set<() => void | Promise<void>>();
   private downSince: number | undefined;
 
+  /**
+   * The Socket.IO adapter's own connection, whose commands wait while Redis is down: the
+   * adapter re-reads its stream in a loop, and a read failing at once would spin that loop
+   * without ever yielding to the event loop.
+   */
+  readonly adapterClient: RedisClient;
+
   private constructor(
     readonly client: RedisClient,
     logger: Logger,
   ) {
+    this.adapterClient = client.duplicate({ disableOfflineQueue: false });
+    this.adapterClient.on('error', () => {});
     client.on('error', (error: Error) => {
       // Logged once per outage; the client reconnects by itself.
       if (this.downSince !== undefined) return;
@@ -68,13 +77,14 @@ export class RedisLink {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        client.connect(),
+        Promise.all([client.connect(), link.adapterClient.connect()]),
         new Promise((_resolve, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer from Redis at ${new URL(url).host} within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
         }),
       ]);
     } catch (error) {
       client.destroy();
+      link.adapterClient.destroy();
       throw error;
     } finally {
       clearTimeout(timer);
@@ -113,6 +123,6 @@ export class RedisLink {
 
   async close(): Promise<void> {
     this.readyListeners.clear();
-    if (this.client.isOpen) await this.client.close().catch(() => this.client.destroy());
+    for (const client of [this.client, this.adapterClient]) if (client.isOpen) await client.close().catch(() => client.destroy());
   }
 }

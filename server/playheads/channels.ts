@@ -86,7 +86,8 @@ export class Channels {
       await this.deps.engine.setChannel(state, playheadOf(state));
     }
     this.deps.metrics.channels.set(this.states.size);
-    if (this.deps.shared) await this.resync();
+    // Redis unreachable now: this node starts from the store and resyncs when Redis is back.
+    await this.resync().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'reading the shared channels failed; using the stored ones'));
   }
 
   /**
