@@ -2,7 +2,7 @@
  * Three real server processes against one PostgreSQL and one Redis, as behind a load balancer.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CONTROL_TOKEN, getJson, percentile, Processes, report, until, type Node, type Viewer } from './nodes.ts';
+import { CONTROL_TOKEN, getJson, INGEST_TOKEN, percentile, Processes, report, until, type Node, type Viewer } from './nodes.ts';
 import { connectClient, watch } from '../helpers/server.ts';
 
 const postgres = inject('postgres');
@@ -103,6 +103,26 @@ describe('three nodes', () => {
     } finally {
       screen.close();
     }
+  });
+
+  it('shares a simulator\'s clock lease: leased on node A, fed through node B, shown on node C, ended on node C for node A', async () => {
+    const trusted = { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` };
+    const onA = processes.viewer(a.url, 'youtube');
+    const onC = processes.viewer(c.url, 'youtube');
+    await Promise.all([onA.ready(), onC.ready()]);
+    const t = Date.UTC(2022, 11, 28, 12, 0);
+    const lease = await fetch(`${a.url}/api/simulation/youtube`, { method: 'PUT', headers: trusted, body: JSON.stringify({ t, speed: 60, ttlMs: 30_000 }) });
+    expect(lease.status).toBe(200);
+    // Node C's viewer is moved to the simulated clock, at the same data time as node A's.
+    await until('the simulated clock on node C', () => (onC.clock?.simulated ? true : undefined), 2_000);
+    await until('the simulated clock on node A', () => (onA.clock?.simulated ? true : undefined), 2_000);
+    expect(Math.abs(onC.clock!.t - t)).toBeLessThan(120_000);
+    const fed = await fetch(`${b.url}/api/simulation/youtube/ingest`, { method: 'POST', headers: trusted, body: JSON.stringify([{ service: 'youtube', country: 'KR', at: new Date(t).toISOString(), count: 9 }]) });
+    expect(fed.status).toBe(200);
+    await until('the simulated rows on node C', () => (onC.count('KR') === 9 ? true : undefined), 2_000);
+    expect((await fetch(`${c.url}/api/simulation/youtube`, { method: 'DELETE', headers: trusted })).status).toBe(200);
+    await until('the real clock back on node A', () => (onA.clock && !onA.clock.simulated ? true : undefined), 2_000);
+    expect(onA.count('KR')).toBe(0);
   });
 
   it('loses no acknowledged report when node B is killed, and its viewers resume on another node from a fresh snapshot', async () => {

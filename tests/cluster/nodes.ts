@@ -309,6 +309,8 @@ export class Viewer {
   readonly socket: TestSocket;
   states: CountryStates = {};
   seq = -1;
+  /** The clock of the last snapshot (a simulation moves it). */
+  clock: Snapshot['clock'] | undefined;
   snapshots = 0;
   gaps = 0;
   readonly frames: Array<{ at: number; frame: Frame }> = [];
@@ -323,6 +325,7 @@ export class Viewer {
           if (!ack.ok) return;
           this.states = ack.data.countries;
           this.seq = ack.data.seq;
+          this.clock = ack.data.clock;
           this.snapshots++;
           this.joins.push({ at: Date.now(), snapshot: ack.data });
         },
@@ -342,6 +345,7 @@ export class Viewer {
     this.socket.on('snapshot', (snapshot) => {
       this.states = snapshot.countries;
       this.seq = snapshot.seq;
+      this.clock = snapshot.clock;
     });
   }
 
