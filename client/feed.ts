@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { applyChanges } from '../shared/frame.ts';
+import type { ProblemShares } from '../shared/problems.ts';
 import {
   PROTOCOL_VERSION,
   type ChannelState,
@@ -98,6 +99,8 @@ export class PlayheadFeed {
   /** Service and `seq` of the state held: the snapshot's, advanced by each frame applied. */
   private held: { service: string; seq: number } | undefined;
   private countries: CountryStates = {};
+  /** The service's problem shares in the window, all countries together. */
+  private serviceProblems: ProblemShares = {};
   private lastT = 0;
   /** Server clock minus ours from the last snapshot, until the NTP-style estimate is in. */
   private roughOffset = 0;
@@ -186,6 +189,11 @@ export class PlayheadFeed {
 
   states(): CountryStates {
     return this.countries;
+  }
+
+  /** The service's problem shares at the state held (`{}` when no report named one). */
+  problems(): ProblemShares {
+    return this.serviceProblems;
   }
 
   snapshot(): Snapshot | undefined {
@@ -299,6 +307,7 @@ export class PlayheadFeed {
     this.current = snapshot;
     this.held = { service: snapshot.service, seq: snapshot.seq };
     this.countries = { ...snapshot.countries };
+    this.serviceProblems = snapshot.problems ?? {};
     this.lastT = snapshot.t;
     this.roughOffset = snapshot.clock.at - Date.now();
     this.emit('snapshot', snapshot, this.countries);
@@ -311,6 +320,8 @@ export class PlayheadFeed {
     this.held!.seq = frame.seq;
     this.lastT = frame.t;
     this.countries = applyChanges(this.countries, frame.changes);
+    // Sent only when they moved; otherwise the shares held stand.
+    if (frame.problems) this.serviceProblems = frame.problems;
     this.emit('frame', frame, this.countries);
   }
 

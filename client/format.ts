@@ -32,6 +32,11 @@ export function formatCount(n: number): string {
   return number({ maximumFractionDigits: 0 }).format(n);
 }
 
+/** A whole-percent share, "82%" ("٨٢٪" in Arabic): the locale places the sign. */
+export function formatShare(percent: number): string {
+  return number({ style: 'percent', maximumFractionDigits: 0 }).format(percent / 100);
+}
+
 /** Short form for tight places such as legend ticks (1, 10, 100, 1K, 10K; "10 ألف" in Arabic). */
 export function formatCompact(n: number): string {
   return number({ notation: 'compact', maximumFractionDigits: 1 }).format(n);

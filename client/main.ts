@@ -23,6 +23,7 @@ import { IncidentList, span } from './ui/incidents.ts';
 import { bindKeys } from './ui/keys.ts';
 import { Legend } from './ui/legend.ts';
 import { PlaybackControls } from './ui/playback.ts';
+import { ProblemBreakdown } from './ui/problem-breakdown.ts';
 import { ServicePicker, fetchServices } from './ui/service-picker.ts';
 import { Status } from './ui/status.ts';
 import { Timeline } from './ui/timeline.ts';
@@ -58,6 +59,10 @@ function padding(): MapPadding {
 const trends = new TrendTracker();
 const legend = new Legend(byId('legend'));
 const topList = new TopList(byId('top'));
+// What people report, under the top list: the service's shares and the hovered country's.
+const breakdown = new ProblemBreakdown(byId('top').appendChild(document.createElement('section')), { hoverHint: true });
+/** The country under the pointer (or last tapped), whose own breakdown shows beside the service's. */
+let focused: string | undefined;
 const dataTable = new DataTable(byId('data'), byId<HTMLButtonElement>('data-toggle'));
 const announcer = new Announcer(byId('announcer'), {
   say: (changes, more) =>
@@ -124,7 +129,8 @@ const tooltip = new Tooltip(byId('tooltip'), {
 function render(states: CountryStates): void {
   const input = { states, heatMax, windowMinutes, trend: (code: string, count: number) => trends.trend(code, count) };
   topList.update(input);
-  dataTable.update(input);
+  dataTable.update({ ...input, problems: feed.problems() });
+  breakdown.update({ service: feed.problems(), country: focused ? { code: focused, shares: states[focused]?.problems } : undefined, windowMinutes });
   firstLook.update({ service: playback.service(), mode: feed.snapshot()?.mode ?? 'live', states, windowMinutes });
   tooltip.refresh();
 }
@@ -248,7 +254,21 @@ const chromeSizes = new ResizeObserver(() => map.resize());
 // Every panel, incidents opening and closing included, moves the visible area.
 for (const panel of panels()) chromeSizes.observe(panel);
 const heat = mountHeat(map, feed);
-bindHover(map, tooltip);
+bindHover(map, {
+  show: (target, x, y) => {
+    tooltip.show(target, x, y);
+    if (focused !== target.code) {
+      focused = target.code;
+      render(feed.states());
+    }
+  },
+  hide: () => {
+    tooltip.hide();
+    if (focused === undefined) return;
+    focused = undefined;
+    render(feed.states());
+  },
+});
 
 window.setInterval(() => {
   timeline.tick();

@@ -272,4 +272,16 @@ export const en = {
     outlines: 'Outline: dashed elevated, solid outage',
     circles: 'Circle area: reports',
   },
+  /** What people report as broken (shared/problems.ts): shares of the reports that named a problem. */
+  problems: {
+    title: 'What people report',
+    /** Keyed apart from PROBLEMS' ids: a key named `other` would read as a plural. */
+    types: { website: 'Website', app: 'App', login: 'Login', serverConnection: 'Server connection', otherProblem: 'Other' },
+    allCountries: 'All countries',
+    hint: { one: 'Share of the reports in the last minute that named a problem', other: 'Share of the reports in the last {{n}} min that named a problem' },
+    column: 'Reported problems',
+    share: '{{type}} {{share}}',
+    hover: 'Point at a country for its own',
+    assumed: 'Problem types: {{source}}’s US split; the split for other countries is assumed',
+  },
 };

@@ -291,4 +291,19 @@ export const fr: Messages = {
     outlines: 'Contour : pointillé en hausse, plein en panne',
     circles: 'Aire du cercle : signalements',
   },
+  /** Ce que signalent les gens (shared/problems.ts) : parts des signalements qui précisent un problème. */
+  problems: {
+    title: 'Ce que signalent les gens',
+    types: { website: 'Site web', app: 'Application', login: 'Identification', serverConnection: 'Connexion au serveur', otherProblem: 'Autre' },
+    allCountries: 'Tous les pays',
+    hint: {
+      one: 'Part des signalements de la dernière minute qui précisent le problème',
+      many: 'Part des signalements des {{n}} dernières minutes qui précisent le problème',
+      other: 'Part des signalements des {{n}} dernières minutes qui précisent le problème',
+    },
+    column: 'Problèmes signalés',
+    share: '{{type}} {{share}}',
+    hover: 'Survolez un pays pour voir le sien',
+    assumed: 'Types de problèmes : répartition de {{source}} pour les États-Unis ; celle des autres pays est supposée identique',
+  },
 };

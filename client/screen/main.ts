@@ -14,6 +14,7 @@ import { LINK_NOTES, WATCH_ERRORS } from '../strings.ts';
 import { exposeTestHandle } from '../test-handle.ts';
 import { TrendTracker } from '../trend.ts';
 import { Legend } from '../ui/legend.ts';
+import { ProblemBreakdown } from '../ui/problem-breakdown.ts';
 import { ScreenCamera } from './camera.ts';
 import { Counters } from './counters.ts';
 import { OnAir } from './on-air.ts';
@@ -23,6 +24,7 @@ import '../styles/tokens.css';
 import '../styles/base.css';
 import '../styles/legend.css';
 import '../styles/sim-mark.css';
+import '../styles/problems.css';
 import './screen.css';
 
 const COUNTERS = 5;
@@ -63,6 +65,8 @@ let trendFrom = 0;
 
 const trends = new TrendTracker();
 const counters = new Counters(counterPanel, COUNTERS);
+// An option of the address (`?problems=1`): the service's problem shares under the counters.
+const breakdown = params.problems ? new ProblemBreakdown(counterPanel.appendChild(document.createElement('section'))) : undefined;
 const legend = new Legend(byId('legend'));
 // World copies: a frame across the Pacific (the US and Japan) needs them; the floor of one world
 // across the visible map keeps any country from showing twice beside the chrome.
@@ -113,6 +117,7 @@ function render(states: CountryStates): void {
   const known = trendT !== undefined && trendT - trendFrom >= TREND_MIN_SPAN_MS;
   counters.update(states, heatMax, palette, (code, count) => (known ? trends.trend(code, count) : undefined), t('main.noReports', { count: windowMinutes }));
   camera.follow(states);
+  breakdown?.update({ service: feed.problems(), windowMinutes });
   writeSource();
 }
 

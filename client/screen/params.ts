@@ -13,6 +13,8 @@ export interface ScreenParams {
   theme: Theme;
   /** The newsroom's IANA zone, shown beside UTC. */
   timeZone: string;
+  /** `?problems=1`: what people report (the service's shares of each problem type) under the counters. */
+  problems: boolean;
 }
 
 /** Whether Intl knows the zone (an unknown one throws), so a typo falls back to UTC, not a blank. */
@@ -35,6 +37,7 @@ export function readScreenParams(search: string): ScreenParams {
     headline: q.get('headline')?.trim() ?? '',
     theme: q.get('theme') === 'light' ? 'light' : 'dark',
     timeZone: tz && validZone(tz) ? tz : 'UTC',
+    problems: ['1', 'true', 'yes'].includes(q.get('problems')?.trim().toLowerCase() ?? ''),
   };
 }
 

@@ -1,13 +1,23 @@
 import { heatColor, heatOf } from '../../shared/heat.ts';
+import { hasShares, rankedShares, type ProblemShares } from '../../shared/problems.ts';
 import type { CountryState, Level } from '../../shared/protocol.ts';
 import { countryName, formatCount } from '../format.ts';
 import { t } from '../i18n/index.ts';
 import type { Trend } from '../trend.ts';
+import { sharesText } from './problem-breakdown.ts';
 import type { TopListInput } from './top-list.ts';
 
-export type SortKey = 'name' | 'count' | 'baseline' | 'level' | 'trend';
+export type SortKey = 'name' | 'count' | 'baseline' | 'level' | 'trend' | 'problems';
 
-const COLUMNS: SortKey[] = ['name', 'count', 'baseline', 'level', 'trend'];
+const COLUMNS: SortKey[] = ['name', 'count', 'baseline', 'level', 'trend', 'problems'];
+
+/** The frame on the map, with the service's problem shares over every country. */
+export type DataTableInput = TopListInput & { problems?: ProblemShares };
+
+/** A column's name; the problem types' is in their own block of the catalogue. */
+function columnLabel(key: SortKey): string {
+  return key === 'problems' ? t('problems.column') : t(`a11y.columns.${key}`);
+}
 const NUMERIC = new Set<SortKey>(['count', 'baseline']);
 const SEVERITY: Record<Level, number> = { normal: 0, elevated: 1, outage: 2 };
 const RISE: Record<Trend, number> = { falling: 0, steady: 1, rising: 2 };
@@ -38,12 +48,13 @@ interface RowCells {
 export class DataTable {
   private readonly caption: HTMLElement;
   private readonly sortNote: HTMLElement;
+  private readonly problems: HTMLElement;
   private readonly body: HTMLTableSectionElement;
   private readonly empty: HTMLElement;
   private readonly headers = new Map<SortKey, HTMLTableCellElement>();
   private readonly rows = new Map<string, RowCells>();
   private sort: { key: SortKey; ascending: boolean } = { key: 'count', ascending: false };
-  private input: TopListInput | undefined;
+  private input: DataTableInput | undefined;
   private order = '';
   private lastRender = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -54,6 +65,7 @@ export class DataTable {
   ) {
     root.classList.add('data-panel');
     root.innerHTML = `
+      <p class="data-problems" hidden></p>
       <table class="data-table">
         <caption><span class="data-caption"></span><span class="visually-hidden data-sort-note"></span></caption>
         <thead><tr></tr></thead>
@@ -62,6 +74,7 @@ export class DataTable {
       <p class="data-empty" hidden></p>`;
     this.caption = root.querySelector('.data-caption')!;
     this.sortNote = root.querySelector('.data-sort-note')!;
+    this.problems = root.querySelector('.data-problems')!;
     this.body = root.querySelector('tbody')!;
     this.empty = root.querySelector('.data-empty')!;
     this.empty.textContent = t('a11y.empty');
@@ -74,7 +87,7 @@ export class DataTable {
       button.type = 'button';
       button.className = 'data-sort';
       button.innerHTML = '<span class="data-sort-label"></span><span class="data-sort-arrow" aria-hidden="true"></span>';
-      button.querySelector('.data-sort-label')!.textContent = t(`a11y.columns.${key}`);
+      button.querySelector('.data-sort-label')!.textContent = columnLabel(key);
       button.addEventListener('click', () => this.sortBy(key));
       th.append(button);
       head.append(th);
@@ -100,7 +113,7 @@ export class DataTable {
   }
 
   /** The frame on the map changed; the table follows at most every half second. */
-  update(input: TopListInput): void {
+  update(input: DataTableInput): void {
     this.input = input;
     if (!this.isOpen() || this.timer !== undefined) return;
     const wait = this.lastRender + RENDER_EVERY_MS - Date.now();
@@ -127,7 +140,7 @@ export class DataTable {
         arrow.textContent = '';
       }
     }
-    const column = t(`a11y.columns.${this.sort.key}`);
+    const column = columnLabel(this.sort.key);
     this.sortNote.textContent = `, ${t(this.sort.ascending ? 'a11y.sortedAscending' : 'a11y.sortedDescending', { column })}`;
   }
 
@@ -138,6 +151,10 @@ export class DataTable {
     if (!input || !this.isOpen()) return;
     this.lastRender = Date.now();
     this.caption.textContent = t('a11y.caption', { count: input.windowMinutes });
+    // The service's breakdown under the caption: every country together, as the map's panel says it.
+    const all = hasShares(input.problems) ? `${t('problems.title')} (${t('problems.allCountries')}): ${sharesText(input.problems)}` : '';
+    set(this.problems, all);
+    this.problems.hidden = !all;
     const rows: Row[] = Object.entries(input.states).map(([code, state]) => ({
       code,
       name: countryName(code),
@@ -179,6 +196,9 @@ export class DataTable {
           return SEVERITY[r.state.level];
         case 'trend':
           return RISE[r.trend];
+        case 'problems':
+          // By the largest share (how one-sided the reports are); none sorts with 0.
+          return rankedShares(r.state.problems)[0]?.[1] ?? 0;
         case 'name':
           return 0;
       }
@@ -202,7 +222,7 @@ export class DataTable {
     swatch.setAttribute('aria-hidden', 'true');
     const name = document.createElement('span');
     th.append(swatch, name);
-    const tds = [1, 2, 3, 4].map(() => document.createElement('td'));
+    const tds = [1, 2, 3, 4, 5].map(() => document.createElement('td'));
     tr.append(th, ...tds);
     cells = { tr, swatch, cells: [name, ...tds] };
     this.rows.set(code, cells);
@@ -210,7 +230,8 @@ export class DataTable {
   }
 
   private fill(cells: RowCells, row: Row, heatMax: number): void {
-    const [name, count, baseline, level, trend] = cells.cells as [HTMLElement, HTMLElement, HTMLElement, HTMLElement, HTMLElement];
+    const [name, count, baseline, level, trend, problems] = cells.cells as [HTMLElement, HTMLElement, HTMLElement, HTMLElement, HTMLElement, HTMLElement];
+    set(problems, sharesText(row.state.problems));
     set(name, row.name);
     set(count, formatCount(row.state.count));
     set(baseline, formatCount(row.state.baseline));

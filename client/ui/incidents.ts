@@ -1,4 +1,5 @@
 import type { Incident } from '../../shared/protocol.ts';
+import { TWITTER_PROBLEMS_NOTE } from '../../shared/scenarios.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
 import { countryName, formatCount, formatDuration, formatList, formatUtcDateTime, listParts, formatViewerDateTime, incidentLength } from '../format.ts';
 import { t } from '../i18n/index.ts';
@@ -164,7 +165,11 @@ function proper<T extends HTMLElement>(el: T): T {
 
 /** The bundled scenarios' notes (shared/scenarios.ts) in the reader's language; any other note as stored. */
 export function noteText(note: string): string {
-  if (note.startsWith('Reconstructed from press reports')) return t('incidents.reconstructed');
+  if (note.startsWith('Reconstructed from press reports')) {
+    // The Twitter reconstruction also says where its problem types come from (shared/scenarios.ts).
+    if (!note.includes(TWITTER_PROBLEMS_NOTE)) return t('incidents.reconstructed');
+    return `${t('incidents.reconstructed')}. ${t('problems.assumed', { source: 'Downdetector' })}`;
+  }
   if (note.startsWith('Synthetic:')) return t('incidents.synthetic');
   return note;
 }

@@ -1,7 +1,9 @@
+import { hasShares } from '../../shared/problems.ts';
 import type { CountryStates } from '../../shared/protocol.ts';
 import { countryName, formatCount, localTimeRange } from '../format.ts';
 import { isolate, t } from '../i18n/index.ts';
 import type { HoverHandlers, HoverTarget } from '../map/hover.ts';
+import { sharesText } from './problem-breakdown.ts';
 
 export interface TooltipData {
   states: () => CountryStates;
@@ -51,6 +53,7 @@ export class Tooltip implements HoverHandlers {
       if (state) {
         rows.push([t('tooltip.baseline'), formatCount(Math.round(state.baseline))]);
         rows.push([t('tooltip.level'), t(`level.${state.level}`), `level-${state.level}`]);
+        if (hasShares(state.problems)) rows.push([t('problems.column'), sharesText(state.problems)]);
       }
     } else {
       rows.push([t('tooltip.reportsPlain'), t('tooltip.noData')]);
