@@ -34,6 +34,8 @@ export interface LiveOptions {
   probesPerSecond: number;
   probeSeconds: number;
   kneeSeconds: number;
+  /** Seconds between starting the feed on a server and measuring it. */
+  settleSeconds: number;
   changingCountries: number;
 }
 
@@ -45,11 +47,12 @@ export function liveOptions(quick: boolean, app: string): LiveOptions {
     kneeSteps: quick ? [] : [14000, 18000],
     viewerProcesses: 4,
     rounds: quick ? 2 : 3,
-    windowSeconds: quick ? 3 : 5,
-    warmupSeconds: quick ? 2 : 3,
+    windowSeconds: quick ? 2 : 5,
+    warmupSeconds: quick ? 1 : 3,
     probesPerSecond: 5,
-    probeSeconds: quick ? 4 : 10,
-    kneeSeconds: quick ? 5 : 10,
+    probeSeconds: quick ? 3 : 10,
+    kneeSeconds: quick ? 4 : 10,
+    settleSeconds: quick ? 1 : 1.5,
     changingCountries: 200,
   };
 }
@@ -120,10 +123,10 @@ interface LatencyRun {
 }
 
 const progress = (text: string) => console.error(`  ${text}`);
+const peak = (perWindow: number[][]) => `${(Math.max(0, ...perWindow.flat()) / 10).toFixed(0)}% of a core`;
 
 export async function benchLive(options: LiveOptions): Promise<CaseResult> {
-  const ours = await startOurs(options.app, { SERVICES: SERVICE });
-  const bare = await startBare({ socketio: true });
+  const [ours, bare] = await Promise.all([startOurs(options.app, { SERVICES: SERVICE }), startBare({ socketio: true })]);
   const viewerProcs = Array.from({ length: options.viewerProcesses }, () => forkWorker('viewer.ts'));
   const feed = forkWorker('feed.ts');
   const generatorPids = [feed.pid!, ...viewerProcs.map((c) => c.pid!)];
@@ -164,7 +167,7 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
     const fanoutWindow = (target: number) => async (warmup: boolean): Promise<FanoutWindow> => {
       const server = servers[target]!;
       startFeed(server);
-      await sleep((warmup ? options.warmupSeconds : 1.5) * 1000);
+      await sleep((warmup ? options.warmupSeconds : options.settleSeconds) * 1000);
       await counters();
       await ask<FeedStats>(feed, { type: 'stats' } satisfies FeedCommand, 'stats');
       const cpu = cpuWindow(server.pid, generatorPids);
@@ -203,7 +206,8 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
         await postIngest(ours.url, [{ service: SERVICE, country, at: Date.now(), count: 1 }]);
         probes.push({ country, count, answeredAt: Date.now() });
       }
-      await sleep(Math.min(SEEN_WITHIN_MS, 3000));
+      // Long enough for the last probe's frame at a p99 well past the target.
+      await sleep(options.settleSeconds * 2000);
       const reading = cpu.read();
       const replies = await all<Extract<ViewerReply, { type: 'latencies' }>>({ type: 'latencies', probes }, 'latencies');
       await all({ type: 'record', on: false }, 'recording');
@@ -223,17 +227,21 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
       };
     };
 
-    const rss0 = servers.map((s) => rssBytes(s.pid));
-    const memory: Array<{ viewers: number; bytesPerViewer: number[]; connectSeconds: number[] }> = [];
+    const memory: Array<{ viewers: number; added: number[]; rssBefore: number[]; rssAfter: number[]; bytesPerViewer: number[]; connectSeconds: number[] }> = [];
     const fanout: Array<{ viewers: number; ours: FanoutWindow[]; bare: FanoutWindow[] }> = [];
     const latency: LatencyRun[] = [];
     const knee: LatencyRun[] = [];
 
     for (const n of options.viewerCounts) {
       progress(`live, ${n.toLocaleString('en')} viewers: connecting to ours and to bare over ${viewerProcs.length} processes ...`);
+      // Memory per viewer: RSS growth over the viewers this step adds, each server idle meanwhile.
+      const before = [...connected];
+      const rssBefore = servers.map((s) => rssBytes(s.pid));
       const connectSeconds = [await connectTo(0, n), await connectTo(1, n)];
       await sleep(3000);
-      memory.push({ viewers: n, bytesPerViewer: servers.map((s, i) => (rssBytes(s.pid) - rss0[i]!) / connected[i]!), connectSeconds });
+      const rssAfter = servers.map((s) => rssBytes(s.pid));
+      const added = connected.map((c, i) => c - before[i]!);
+      memory.push({ viewers: n, added, rssBefore, rssAfter, bytesPerViewer: servers.map((_, i) => (rssAfter[i]! - rssBefore[i]!) / Math.max(1, added[i]!)), connectSeconds });
 
       progress(`live, ${n.toLocaleString('en')} viewers: fan-out, ${options.rounds} rounds of ${options.windowSeconds} s, ours / bare`);
       // Ours first: its warm-up provides the frame the bare server sends.
@@ -251,12 +259,12 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
       if (options.latencyAt.includes(n)) {
         progress(`live, ${n.toLocaleString('en')} viewers: report -> frame under the fan-out, ${options.probesPerSecond} probes/s for ${options.probeSeconds} s`);
         startFeed(ours);
-        await sleep(1500);
+        await sleep(options.settleSeconds * 1000);
         latency.push(await probeLatency(options.probesPerSecond, options.probeSeconds));
         stopFeed();
       }
       progress(`live, ${n.toLocaleString('en')} viewers: 1 frame/s (one probe a second) for ${options.kneeSeconds} s`);
-      await sleep(1500);
+      await sleep(options.settleSeconds * 1000);
       knee.push(await probeLatency(1, options.kneeSeconds));
     }
     // Beyond the largest count, ours alone (the bare viewers' sockets are freed for it).
@@ -291,9 +299,9 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
       ...(beyond ? [] : [`knee not reached: ${kneeAt.toLocaleString('en')} was the largest step`]),
       ...saturation(knee.map((k) => k.viewerCpu), 'a viewer process'),
     ]));
-    rows.push(ratioRow(`memory per connected idle viewer (RSS growth / viewers at ${memory.map((m) => m.viewers.toLocaleString('en')).join(', ')}) vs bare Socket.IO`, 'KB', memory.map((m) => m.bytesPerViewer[0]! / 1024), memory.map((m) => m.bytesPerViewer[1]! / 1024), atMost(1.2)));
+    rows.push(ratioRow(`memory per connected idle viewer (RSS growth / viewers added, stepping to ${memory.map((m) => m.viewers.toLocaleString('en')).join(', ')}) vs bare Socket.IO`, 'KB', memory.map((m) => m.bytesPerViewer[0]! / 1024), memory.map((m) => m.bytesPerViewer[1]! / 1024), atMost(1.2)));
     notes.push(
-      `Live: ${viewerProcs.length} viewer processes (raw WebSocket Engine.IO clients), 1 feed process; per-process CPU in latest.json. Fan-out frames per second delivered, ours / bare: ${fanout.map((f) => `${f.viewers}: ${spread(f.ours.map((w) => w.framesPerSecond)).median.toFixed(0)} / ${spread(f.bare.map((w) => w.framesPerSecond)).median.toFixed(0)}`).join('; ')}; bytes per frame ${fanout[0] ? spread(fanout[0].ours.map((w) => w.bytesPerFrame)).median.toFixed(0) : '-'}.`,
+      `Live: ${viewerProcs.length} viewer processes (raw WebSocket Engine.IO clients), 1 feed process; per-process CPU in latest.json. Fan-out frames per second delivered, ours / bare: ${fanout.map((f) => `${f.viewers}: ${spread(f.ours.map((w) => w.framesPerSecond)).median.toFixed(0)} / ${spread(f.bare.map((w) => w.framesPerSecond)).median.toFixed(0)}`).join('; ')}; bytes per frame ${fanout[0] ? spread(fanout[0].ours.map((w) => w.bytesPerFrame)).median.toFixed(0) : '-'}. Busiest generator process in any fan-out window: ${peak(fanout.flatMap((f) => [...f.ours, ...f.bare].map((w) => w.generators)))}; in any latency window: ${peak([...latency, ...knee].map((l) => l.viewerCpu))}.`,
     );
     Object.assign(detail, { memory, fanout, latency, knee, kneeAt });
     return { name: 'live', rows, detail, notes };

@@ -5,8 +5,9 @@
  *
  *   npm run bench                     all default cases (about 15 minutes)
  *   npm run bench -- --quick          fewer rounds, shorter windows, the smaller viewer counts (about a minute)
- *   npm run bench -- <case> [--quick] one case: reports, ingest, live, seek, tween, frames, names, soak [minutes]
+ *   npm run bench -- <case> [--quick] one case: reports, ingest, live, seek, tween, frames, names, soak [minutes], cluster
  *   --app DIR                         start our server from another checkout (reports, ingest, live)
+ *   --viewers 1000,3000               the live case's viewer counts
  *
  * A one-case or quick run writes latest-<case>.* or latest-quick.* so the full table stays.
  */
@@ -19,9 +20,9 @@ import { atMost, markdownTable, ratioRow, valueRow, verdict, type CaseResult } f
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const appAt = args.indexOf('--app');
-const app = path.resolve(appAt >= 0 && args[appAt + 1] ? args[appAt + 1]! : REPO_DIR);
-const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--app');
+const valueOf = (flag: string) => (args.indexOf(flag) >= 0 ? args[args.indexOf(flag) + 1] : undefined);
+const app = path.resolve(valueOf('--app') ?? REPO_DIR);
+const positional = args.filter((a, i) => !a.startsWith('--') && !['--app', '--viewers'].includes(args[i - 1] ?? ''));
 const only = positional[0];
 
 const CASES: Record<string, () => Promise<CaseResult>> = {
@@ -35,7 +36,10 @@ const CASES: Record<string, () => Promise<CaseResult>> = {
   },
   async live() {
     const { benchLive, liveOptions } = await import('./live.ts');
-    return benchLive(liveOptions(quick, app));
+    const options = liveOptions(quick, app);
+    const viewers = valueOf('--viewers')?.split(',').map(Number);
+    if (viewers) Object.assign(options, { viewerCounts: viewers, latencyAt: viewers.filter((n) => n >= 3000 || quick) });
+    return benchLive(options);
   },
   async seek() {
     const { benchSeek } = await import('./store.ts');
@@ -48,7 +52,7 @@ const CASES: Record<string, () => Promise<CaseResult>> = {
         valueRow('a bare Socket.IO round trip on the same connection, p50 / p99 for scale', 'ms', [s.roundTripP50, s.roundTripP99]),
       ],
       detail: s,
-      notes: [],
+      notes: [`Seek: ${(s.bytesPerCount).toFixed(1)} bytes on disk per stored count; the history was ${s.cached ? `copied from an earlier run's build (${s.buildSeconds.toFixed(0)} s when built)` : `built in ${s.buildSeconds.toFixed(0)} s (kept for the next run)`}.`],
     };
   },
   async tween() {
@@ -83,6 +87,11 @@ const CASES: Record<string, () => Promise<CaseResult>> = {
       detail: n,
       notes: [`Names: answers by status ${JSON.stringify(n.statuses)}; ${n.refusedWatches} watches refused.`],
     };
+  },
+  async cluster() {
+    // Several nodes (issue 12): three nodes vs one, PostgreSQL vs SQLite. Not in the default run.
+    const { benchCluster } = await import('./cluster.ts');
+    return benchCluster(quick);
   },
   async soak() {
     const { benchSoak } = await import('./soak.ts');
