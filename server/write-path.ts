@@ -141,12 +141,13 @@ export function writePath(deps: WritePathDeps): (req: IncomingMessage, res: Serv
   };
 
   const respond = (req: IncomingMessage, res: ServerResponse, route: Route, id: string, started: number, answer: Answer): void => {
-    const bytes = Buffer.from(JSON.stringify(answer.body));
-    const headers = [...fixed, 'x-request-id', id, 'Content-Length', String(bytes.length), 'ETag', app.get('etag fn')(bytes) as string];
+    // A string body goes out in one write with the headers (a Buffer would be a second one).
+    const text = JSON.stringify(answer.body);
+    const headers = [...fixed, 'x-request-id', id, 'Content-Length', String(Buffer.byteLength(text)), 'ETag', app.get('etag fn')(text, 'utf8') as string];
     if (answer.headers) for (const [name, value] of Object.entries(answer.headers)) headers.push(name, value);
     if (closing()) headers.push('Connection', 'close');
     res.writeHead(answer.status, headers);
-    res.end(bytes);
+    res.end(text);
     const key = `${route}\0${Math.floor(answer.status / 100)}xx`;
     let counter = responses.get(key);
     if (!counter) responses.set(key, (counter = metrics.responses.labels({ route, class: `${Math.floor(answer.status / 100)}xx` })));

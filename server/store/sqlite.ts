@@ -79,8 +79,10 @@ export class SqliteStore implements HistoryStore, ChannelStore {
   private readonly groupCommit: boolean;
   private readonly durability: Durability;
   private writer: Worker | undefined;
-  /** Jobs of this event-loop turn, posted to the writer together at its end. */
+  /** Jobs not yet handed to the writer (see post()). */
   private outbox: WriteJob[] = [];
+  /** Jobs handed to the writer and not yet answered. */
+  private posted = 0;
   private readonly pending = new Map<number, Pending>();
   private nextJob = 1;
   private readonly serviceIds = new Map<string, number>();
@@ -186,14 +188,22 @@ export class SqliteStore implements HistoryStore, ChannelStore {
       const writer = this.startWriter();
       // Unanswered writes keep the process alive; an idle writer does not.
       writer.ref();
-      if (this.outbox.push(job) === 1) setImmediate(() => this.post());
+      if (this.outbox.push(job) === 1 && this.posted === 0) setImmediate(() => this.post());
     });
   }
 
-  /** Hands the writer every job of the turn in one message (it commits them in one transaction). */
+  /**
+   * Hands the writer the jobs waiting, in one message, which it commits in one transaction. A
+   * message costs the main thread about as much as a small request (a structured clone, a wake-up
+   * of the thread), so there is one per commit, not one per request: an idle writer gets the jobs
+   * of one event-loop turn, and while it commits, what arrives waits here for its answer (it would
+   * have waited for that commit in the writer's queue anyway).
+   */
   private post(): void {
+    if (this.posted > 0 || this.outbox.length === 0) return;
     const jobs = this.outbox;
     this.outbox = [];
+    this.posted = jobs.length;
     this.startWriter().postMessage({ jobs } satisfies WriterMessage);
   }
 
@@ -203,6 +213,8 @@ export class SqliteStore implements HistoryStore, ChannelStore {
     writer.on('message', (result: WriteResult) => {
       const jobs = result.ids.flatMap((id) => this.pending.get(id) ?? []);
       for (const id of result.ids) this.pending.delete(id);
+      this.posted -= result.ids.length;
+      this.post();
       // Listeners (the live frames) hear of a commit before its writers are answered, so a
       // viewer's frame can follow a report's 2xx as closely as possible.
       // Replayed keys wrote nothing; probes write no counts.
@@ -222,6 +234,7 @@ export class SqliteStore implements HistoryStore, ChannelStore {
       for (const job of this.pending.values()) job.reject(error);
       this.pending.clear();
       this.outbox = [];
+      this.posted = 0;
       this.writer = undefined;
       this.drained?.();
     };
