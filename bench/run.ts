@@ -93,6 +93,11 @@ const CASES: Record<string, () => Promise<CaseResult>> = {
     const { benchCluster } = await import('./cluster.ts');
     return benchCluster(quick);
   },
+  async cluster() {
+    // Several nodes (issue 12): three nodes vs one, PostgreSQL vs SQLite. Not in the default run.
+    const { benchCluster } = await import('./cluster.ts');
+    return benchCluster(quick);
+  },
   async soak() {
     const { benchSoak } = await import('./soak.ts');
     const minutes = Number(positional[1] ?? 10);
