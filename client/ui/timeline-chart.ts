@@ -69,18 +69,33 @@ export function alignedData(data: TimelineData): uPlot.AlignedData {
   return [data.times, data.baseline, data.total, ...Object.values(data.countries)];
 }
 
+const measure = document.createElement('canvas').getContext('2d')!;
+
+/** Half the widest line of an axis label in `font`, in CSS pixels. */
+function halfWidth(label: string, font: string): number {
+  measure.font = font;
+  return Math.max(...label.split('\n').map((line) => measure.measureText(line).width)) / 2;
+}
+
 /**
  * Axis labels in the page's display zone (the header clock's), with the date under the first
- * label of each day; the zone is named under the first label, so the axis is never unlabelled.
+ * label of each day. uPlot centres a label on its tick, so one whose tick is within half its width
+ * of the canvas's edge would be cut ("11:00 PI"): it is left out, and the tick stays.
  */
-function timeLabels(_u: uPlot, splits: number[], _axis: number, _space: number, incr: number): string[] {
-  const zone = displayZone();
-  return splits.map((at, i) => {
-    const day = formatDateTimeParts(at, zone).dayMonth;
-    if (incr >= DAY_MS) return day;
-    const newDay = i === 0 || formatDateTimeParts(splits[i - 1]!, zone).dayMonth !== day;
-    return newDay ? `${formatTime(at, zone)}\n${day}` : formatTime(at, zone);
-  });
+function timeLabels(font: string): uPlot.Axis.DynamicValues {
+  return (u, splits, _axis, _space, incr) => {
+    const zone = displayZone();
+    let shownDay: string | undefined;
+    return splits.map((at) => {
+      const day = formatDateTimeParts(at, zone).dayMonth;
+      const label = incr >= DAY_MS ? day : day !== shownDay ? `${formatTime(at, zone)}\n${day}` : formatTime(at, zone);
+      const x = u.valToPos(at, 'x', true) / uPlot.pxRatio;
+      const half = halfWidth(label, font);
+      if (x - half < 0 || x + half > u.width) return null;
+      shownDay = day;
+      return label;
+    });
+  };
 }
 
 export interface ChartCallbacks {
@@ -134,7 +149,7 @@ export function chartOptions(data: TimelineData, width: number, height: number, 
       y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.08)] },
     },
     axes: [
-      { ...axis, values: timeLabels, space: rootPx * 5, size: rootPx * 2.6 },
+      { ...axis, values: timeLabels(font), space: rootPx * 5, size: rootPx * 2.6 },
       { ...axis, side: rtl ? 1 : 3, values: (_u, splits) => splits.map((v) => formatCompact(v)), space: rootPx * 1.8, size: rootPx * 3 },
     ],
     series: [
