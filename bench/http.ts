@@ -22,7 +22,7 @@ export interface HttpOptions {
 }
 
 export function httpOptions(quick: boolean, app: string): HttpOptions {
-  return { app, rounds: quick ? 2 : 3, seconds: quick ? 2 : 5, warmupSeconds: quick ? 1 : 3, connections: [50, 500], rowsPerRequest: 100 };
+  return { app, rounds: quick ? 2 : 3, seconds: quick ? 1.5 : 5, warmupSeconds: quick ? 1 : 3, connections: [50, 500], rowsPerRequest: 100 };
 }
 
 interface Window {
@@ -99,37 +99,37 @@ export async function benchReports(options: HttpOptions): Promise<CaseResult> {
 }
 
 export async function benchIngest(options: HttpOptions): Promise<CaseResult> {
-  const bare = await startBare({ socketio: false });
+  const durabilitySetting = appHasSetting(options.app, 'DURABILITY');
+  const variants = durabilitySetting ? ['fsync', 'process'] : ['default'];
+  // Every server up front, side by side: a start costs seconds of tsx compiling on a busy machine.
+  const [bare, ...ours] = await Promise.all([
+    startBare({ socketio: false }),
+    ...variants.map((durability) => startOurs(options.app, durability === 'default' ? {} : { DURABILITY: durability })),
+  ]);
   const load = forkWorker('http-load.ts');
   const rows = [];
   const notes: string[] = [];
   const detail: Record<string, unknown> = { commit: describeCheckout(options.app), rowsPerRequest: options.rowsPerRequest, connections: 50 };
+  if (!durabilitySetting) notes.push('Ingest: this checkout has no DURABILITY setting yet (server/config.ts): measured as it is, the DURABILITY=process variant skipped.');
   try {
-    const durabilitySetting = appHasSetting(options.app, 'DURABILITY');
-    if (!durabilitySetting) notes.push('Ingest: this checkout has no DURABILITY setting yet (server/config.ts): measured as it is, the DURABILITY=process variant skipped.');
-    for (const durability of durabilitySetting ? ['fsync', 'process'] : ['default']) {
-      const ours = await startOurs(options.app, durability === 'default' ? {} : { DURABILITY: durability });
-      try {
-        progress(`ingest, ${options.rowsPerRequest} rows a request, DURABILITY=${durability}: ${options.rounds} rounds of ${options.seconds} s each, ours / bare`);
-        const run = (server: ServerProcess) => (warmup: boolean) =>
-          measure(load, server, { type: 'run', kind: 'ingest', connections: 50, rows: options.rowsPerRequest, seconds: warmup ? options.warmupSeconds : options.seconds, service: 'bench' });
-        const { a, b } = await alternate(options.rounds, run(ours), run(bare));
-        const flags = [...saturation([...a, ...b].map((w) => [w.generator]), 'autocannon'), ...troubles('ours', a), ...troubles('bare', b)];
-        const label = durability === 'default' ? '' : `, DURABILITY=${durability}`;
-        rows.push(
-          ratioRow(`trusted ingest, ${options.rowsPerRequest} rows a request${label}: rows/s vs bare handler type-checking the rows`, 'rows/s', a.map((w) => w.perSecond * options.rowsPerRequest), b.map((w) => w.perSecond * options.rowsPerRequest), atLeast(0.8), flags),
-          ratioRow(`same${label}: server CPU per request`, 'us', a.map((w) => w.cpuPerRequestUs), b.map((w) => w.cpuPerRequestUs)),
-          ratioRow(`same${label}: p99 latency`, 'ms', a.map((w) => w.latencyP99), b.map((w) => w.latencyP99)),
-        );
-        detail[durability] = { ours: a, bare: b };
-        notes.push(`Ingest${label}: autocannon used ${a.map((w) => (w.generator / 10).toFixed(0)).join(' / ')}% of a core against ours, ${b.map((w) => (w.generator / 10).toFixed(0)).join(' / ')}% against bare.`);
-      } finally {
-        await ours.stop();
-      }
+    for (const [i, durability] of variants.entries()) {
+      progress(`ingest, ${options.rowsPerRequest} rows a request, DURABILITY=${durability}: ${options.rounds} rounds of ${options.seconds} s each, ours / bare`);
+      const run = (server: ServerProcess) => (warmup: boolean) =>
+        measure(load, server, { type: 'run', kind: 'ingest', connections: 50, rows: options.rowsPerRequest, seconds: warmup ? options.warmupSeconds : options.seconds, service: 'bench' });
+      const { a, b } = await alternate(options.rounds, run(ours[i]!), run(bare));
+      const flags = [...saturation([...a, ...b].map((w) => [w.generator]), 'autocannon'), ...troubles('ours', a), ...troubles('bare', b)];
+      const label = durability === 'default' ? '' : `, DURABILITY=${durability}`;
+      rows.push(
+        ratioRow(`trusted ingest, ${options.rowsPerRequest} rows a request${label}: rows/s vs bare handler type-checking the rows`, 'rows/s', a.map((w) => w.perSecond * options.rowsPerRequest), b.map((w) => w.perSecond * options.rowsPerRequest), atLeast(0.8), flags),
+        ratioRow(`same${label}: server CPU per request`, 'us', a.map((w) => w.cpuPerRequestUs), b.map((w) => w.cpuPerRequestUs)),
+        ratioRow(`same${label}: p99 latency`, 'ms', a.map((w) => w.latencyP99), b.map((w) => w.latencyP99)),
+      );
+      detail[durability] = { ours: a, bare: b };
+      notes.push(`Ingest${label}: autocannon used ${a.map((w) => (w.generator / 10).toFixed(0)).join(' / ')}% of a core against ours, ${b.map((w) => (w.generator / 10).toFixed(0)).join(' / ')}% against bare.`);
     }
     return { name: 'ingest', rows, detail, notes };
   } finally {
     stopWorkers([load]);
-    await bare.stop();
+    await Promise.all([bare, ...ours].map((server) => server.stop()));
   }
 }

@@ -123,6 +123,7 @@ interface LatencyRun {
 }
 
 const progress = (text: string) => console.error(`  ${text}`);
+const med = (windows: FanoutWindow[], key: 'framesPerSecond' | 'bytesPerFrame') => spread(windows.map((w) => w[key])).median.toFixed(0);
 const peak = (perWindow: number[][]) => `${(Math.max(0, ...perWindow.flat()) / 10).toFixed(0)}% of a core`;
 
 export async function benchLive(options: LiveOptions): Promise<CaseResult> {
@@ -301,7 +302,7 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
     ]));
     rows.push(ratioRow(`memory per connected idle viewer (RSS growth / viewers added, stepping to ${memory.map((m) => m.viewers.toLocaleString('en')).join(', ')}) vs bare Socket.IO`, 'KB', memory.map((m) => m.bytesPerViewer[0]! / 1024), memory.map((m) => m.bytesPerViewer[1]! / 1024), atMost(1.2)));
     notes.push(
-      `Live: ${viewerProcs.length} viewer processes (raw WebSocket Engine.IO clients), 1 feed process; per-process CPU in latest.json. Fan-out frames per second delivered, ours / bare: ${fanout.map((f) => `${f.viewers}: ${spread(f.ours.map((w) => w.framesPerSecond)).median.toFixed(0)} / ${spread(f.bare.map((w) => w.framesPerSecond)).median.toFixed(0)}`).join('; ')}; bytes per frame ${fanout[0] ? spread(fanout[0].ours.map((w) => w.bytesPerFrame)).median.toFixed(0) : '-'}. Busiest generator process in any fan-out window: ${peak(fanout.flatMap((f) => [...f.ours, ...f.bare].map((w) => w.generators)))}; in any latency window: ${peak([...latency, ...knee].map((l) => l.viewerCpu))}.`,
+      `Live: ${viewerProcs.length} viewer processes (raw WebSocket Engine.IO clients), 1 feed process; per-process CPU in latest.json. Fan-out frames delivered per second and bytes per frame, ours / bare (medians): ${fanout.map((f) => `${f.viewers.toLocaleString('en')} viewers: ${med(f.ours, 'framesPerSecond')} / ${med(f.bare, 'framesPerSecond')} frames/s, ${med(f.ours, 'bytesPerFrame')} / ${med(f.bare, 'bytesPerFrame')} B`).join('; ')}. Busiest generator process in any fan-out window: ${peak(fanout.flatMap((f) => [...f.ours, ...f.bare].map((w) => w.generators)))}; in any latency window: ${peak([...latency, ...knee].map((l) => l.viewerCpu))}.`,
     );
     Object.assign(detail, { memory, fanout, latency, knee, kneeAt });
     return { name: 'live', rows, detail, notes };

@@ -14,6 +14,8 @@ export interface Row {
   ratio?: Spread;
   /** e.g. `>= 0.7`, `<= 250 ms`; checked against the ratio if there is one, else against ours. */
   target?: { text: string; holds: (value: number) => boolean };
+  /** The target is on ours itself (a latency in ms), the baseline shown for scale. */
+  targetOnOurs?: boolean;
   /** Things the reader must know (a saturated generator, failed requests). */
   flags: string[];
 }
@@ -58,7 +60,7 @@ function range(s: Spread): string {
 
 export function verdict(row: Row): string {
   if (!row.target) return '';
-  const value = row.ratio?.median ?? row.ours.median;
+  const value = row.targetOnOurs ? row.ours.median : row.ratio?.median ?? row.ours.median;
   return `${row.target.text}: ${row.target.holds(value) ? 'holds' : '**misses**'}`;
 }
 
