@@ -86,19 +86,52 @@ const apply = db.transaction(
         idempotency.insert.run(job.idempotency.key, job.idempotency.fingerprint, job.rows.length, now);
       }
       if (job.mode === 'put') {
+        // A put replaces what the adds before it made: those are written first.
+        sums.write();
         putRows(job.rows, touched);
         continue;
       }
-      for (const r of job.rows) {
-        const id = serviceId(r.service);
-        touched.set(r.service, id);
-        statements.add.run(id, r.minute, r.country, r.count);
-        if (r.problem) problems.add.run(id, r.minute, r.country, r.problem, r.count);
-      }
+      sums.add(job.rows, touched);
     }
+    sums.write();
     return [...touched].map(([name, id]) => [name, /** @type {number} */ (bumpRevision.get(id))]);
   },
 );
+
+/**
+ * The adds of one transaction, summed per key before they are written: in an outage thousands of
+ * reports of one group commit fall in the same service, minute and country, and one upsert (with
+ * its slot trigger) per key instead of one per report is most of the writer's time saved. Adding
+ * is commutative, so the stored counts are the same.
+ */
+const sums = {
+  /** @type {Map<string, {id: number, minute: number, country: string, count: number}>} */
+  totals: new Map(),
+  /** @type {Map<string, {id: number, minute: number, country: string, problem: string, count: number}>} */
+  parts: new Map(),
+  /** @param {WriteJob['rows']} rows @param {Map<string, number>} touched */
+  add(rows, touched) {
+    for (const r of rows) {
+      const id = serviceId(r.service);
+      touched.set(r.service, id);
+      const key = `${id}\0${r.minute}\0${r.country}`;
+      const total = this.totals.get(key);
+      if (total) total.count += r.count;
+      else this.totals.set(key, { id, minute: r.minute, country: r.country, count: r.count });
+      if (!r.problem) continue;
+      const partKey = `${key}\0${r.problem}`;
+      const part = this.parts.get(partKey);
+      if (part) part.count += r.count;
+      else this.parts.set(partKey, { id, minute: r.minute, country: r.country, problem: r.problem, count: r.count });
+    }
+  },
+  write() {
+    for (const t of this.totals.values()) statements.add.run(t.id, t.minute, t.country, t.count);
+    for (const p of this.parts.values()) problems.add.run(p.id, p.minute, p.country, p.problem, p.count);
+    this.totals.clear();
+    this.parts.clear();
+  },
+};
 
 /**
  * Put: the rows of one service, minute and country are its new total, and those with a problem
@@ -142,6 +175,8 @@ function commit() {
   } catch (error) {
     // Ids cached inside a rolled-back transaction may not exist.
     serviceIds.clear();
+    sums.totals.clear();
+    sums.parts.clear();
     result.replays = {};
     result.error = /** @type {Error} */ (error).message;
   }

@@ -106,4 +106,30 @@ describe('the SQLite store', () => {
       await store.close();
     }
   });
+
+  it('stores the sum of the adds of one transaction per minute and country, and a put after them replaces them', async () => {
+    const dataDir = tempDataDir();
+    const store = openSqliteStore(dataDir);
+    try {
+      const minute = Math.floor(Date.UTC(2026, 0, 1) / 60_000);
+      const row = (country: string, count: number, problem?: 'app') => ({ service: 'sum', country, minute, count, ...(problem && { problem }) });
+      const commits: Commit[] = [];
+      store.onCommit((c) => commits.push(c));
+      // One turn: all of these reach the writer in one transaction.
+      await Promise.all([
+        store.add([row('US', 2, 'app'), row('JP', 1)]),
+        store.add([row('US', 3, 'app'), row('JP', 4)]),
+        store.put([row('JP', 10)]),
+        store.add([row('JP', 1), row('US', 1)]),
+      ]);
+      expect(commits).toHaveLength(1);
+      const byCountry = Object.fromEntries((await store.rows('sum', minute, minute)).map((r) => [r.country, r.count]));
+      expect(byCountry).toEqual({ US: 6, JP: 11 });
+      expect(await store.problems('sum', minute, minute)).toEqual([{ minute, country: 'US', problem: 'app', count: 5 }]);
+      const slots = await store.slotRange('sum', 0, Number.MAX_SAFE_INTEGER);
+      expect(slots.reduce((n, s) => n + s.count, 0)).toBe(17);
+    } finally {
+      await store.close();
+    }
+  });
 });
