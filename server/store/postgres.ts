@@ -166,6 +166,10 @@ export class PostgresStore implements HistoryStore, ChannelStore {
         else if (job.kind === 'write' && !replays.has(job)) for (const r of job.rows) names.add(r.service);
       }
       const ids = await this.ensureServices(client, [...names]);
+      // Several nodes write the same rows: each transaction first locks its services' rows, in
+      // one order, so writers of a service take turns instead of deadlocking on counts rows
+      // upserted in different orders (PostgreSQL would abort one: a 503 for its whole batch).
+      await client.query('SELECT id FROM services WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE', [[...ids.values()]]);
       for (const job of jobs) {
         if (job.kind === 'probe') await client.query('INSERT INTO probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at', [now]);
         else if (job.kind === 'drop') {
@@ -192,10 +196,9 @@ export class PostgresStore implements HistoryStore, ChannelStore {
   private async ensureServices(client: pg.PoolClient, names: string[]): Promise<Map<string, number>> {
     const missing = names.filter((n) => !this.serviceIds.has(n));
     if (missing.length > 0) {
-      const { rows } = await client.query<{ id: number; name: string }>(
-        'INSERT INTO services (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id, name',
-        [missing],
-      );
+      // No row lock here (DO NOTHING, then read): the services' rows are locked next, in id order.
+      await client.query('INSERT INTO services (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING', [missing]);
+      const { rows } = await client.query<{ id: number; name: string }>('SELECT id, name FROM services WHERE name = ANY($1::text[])', [missing]);
       for (const r of rows) this.serviceIds.set(r.name, r.id);
     }
     return new Map(names.map((n) => [n, this.serviceIds.get(n)!]));
