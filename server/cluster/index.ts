@@ -25,6 +25,8 @@ import { KEY_PREFIX, RedisLink } from './redis.ts';
 export { RedisLink } from './redis.ts';
 
 const CLOCK_PREFIX = `${KEY_PREFIX}clock:`;
+/** How long an announcement that skips a revision waits for the one(s) before it. */
+const REORDER_MS = 50;
 
 /** A commit on the wire: rows as `[minute, country, count]`, a third of the JSON of objects. */
 interface WireCommit {
@@ -43,9 +45,17 @@ interface ClusterEvents {
 
 type ClusterIo = Server<Record<string, never>, Record<string, never>, ClusterEvents>;
 
+/** Per service: the highest revision delivered in order, and announcements waiting for a gap to fill. */
+interface Order {
+  rev: number;
+  held: Map<number, Commit>;
+  timer: NodeJS.Timeout | undefined;
+}
+
 export class Cluster {
   private io: ClusterIo | undefined;
   private readonly remoteCommits = new Set<(commit: Commit) => void>();
+  private readonly order = new Map<string, Order>();
 
   constructor(
     readonly redis: RedisLink,
@@ -63,7 +73,11 @@ export class Cluster {
    * its own are, and its health includes Redis's (`/readyz`).
    */
   share<S extends HistoryStore>(store: S): S {
-    store.onCommit((commit) => this.emit('commit', toWire(commit)));
+    store.onCommit((commit) => {
+      this.emit('commit', toWire(commit));
+      // After the store's other listeners (the caches) have taken this commit.
+      queueMicrotask(() => this.delivered(commit.service, commit.rev));
+    });
     const redis = this.redis;
     const remoteCommits = this.remoteCommits;
     return new Proxy(store, {
@@ -90,6 +104,61 @@ export class Cluster {
     });
   }
 
+  /**
+   * Two nodes committing at once may announce revisions 11 and 12 in the other order; a cache
+   * handed 12 first would drop the service's minutes and read them again. An announcement that
+   * skips a revision waits a few milliseconds for the missing one (then goes anyway).
+   */
+  private remote(commit: Commit): void {
+    let order = this.order.get(commit.service);
+    if (!order) this.order.set(commit.service, (order = { rev: commit.rev - 1, held: new Map(), timer: undefined }));
+    if (commit.rev > order.rev + 1) {
+      order.held.set(commit.rev, commit);
+      order.timer ??= setTimeout(() => this.release(commit.service), REORDER_MS);
+      return;
+    }
+    this.deliver(commit);
+    this.delivered(commit.service, commit.rev);
+  }
+
+  private deliver(commit: Commit): void {
+    for (const listener of this.remoteCommits) listener(commit);
+  }
+
+  /** Revision `rev` of `service` reached the caches: hand over the held ones that now follow. */
+  private delivered(service: string, rev: number): void {
+    const order = this.order.get(service);
+    if (!order) return void this.order.set(service, { rev, held: new Map(), timer: undefined });
+    order.rev = Math.max(order.rev, rev);
+    for (let next = order.held.get(order.rev + 1); next; next = order.held.get(order.rev + 1)) {
+      order.held.delete(next.rev);
+      order.rev = next.rev;
+      this.deliver(next);
+    }
+    for (const [held, commit] of order.held) {
+      if (held > order.rev) continue;
+      order.held.delete(held);
+      this.deliver(commit);
+    }
+    if (order.held.size === 0) {
+      clearTimeout(order.timer);
+      order.timer = undefined;
+    }
+  }
+
+  /** The missing revision did not come: the held ones go in order (the caches read the gap again). */
+  private release(service: string): void {
+    const order = this.order.get(service);
+    if (!order) return;
+    order.timer = undefined;
+    const held = [...order.held.values()].sort((x, y) => x.rev - y.rev);
+    order.held.clear();
+    for (const commit of held) {
+      this.deliver(commit);
+      order.rev = Math.max(order.rev, commit.rev);
+    }
+  }
+
   dedupe(limits: DedupeLimits): RedisDedupe {
     return new RedisDedupe(this.redis, limits);
   }
@@ -102,10 +171,7 @@ export class Cluster {
   attach(io: Server, clocks: Clocks, channels: Channels): void {
     const cio = io as unknown as ClusterIo;
     this.io = cio;
-    cio.on('commit', (wire) => {
-      const commit = fromWire(wire);
-      for (const listener of this.remoteCommits) listener(commit);
-    });
+    cio.on('commit', (wire) => this.remote(fromWire(wire)));
     cio.on('channel', (state) => void channels.adopt(state).catch((error: unknown) => this.logger.warn({ err: error }, 'taking a channel change failed')));
     cio.on('channel-removed', (name) => channels.forget(name));
     cio.on('clock', (service, lease) => clocks.adopt(service, lease ?? undefined));
@@ -148,6 +214,7 @@ export class Cluster {
   }
 
   async close(): Promise<void> {
+    for (const order of this.order.values()) clearTimeout(order.timer);
     await this.redis.close();
   }
 }

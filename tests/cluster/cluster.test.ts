@@ -65,6 +65,21 @@ describe('three nodes', () => {
     for (const v of viewers) expect(v.gaps).toBe(0);
   });
 
+  it('keeps every node\'s viewers identical while all three nodes take reports at once', async () => {
+    const viewers: Viewer[] = [a, b, c].map((node) => processes.viewer(node.url, 'twitter'));
+    await Promise.all(viewers.map((v) => v.ready()));
+    const base = viewers[0]!.count('IN');
+    // Commits of three nodes interleave: their announcements reach each node in any order.
+    const answers = await Promise.all([a, b, c].flatMap((node, n) => Array.from({ length: 30 }, (_, i) => report(node.url, 3_000 + n * 100 + i, 'IN'))));
+    expect(answers.filter((x) => x.status !== 201).map((x) => JSON.stringify(x.body))).toEqual([]);
+    const final = await until('the three viewers to agree on every report', () => {
+      const [x, y, z] = viewers.map((v) => JSON.stringify(sorted(v.states)));
+      return x === y && y === z && viewers[0]!.count('IN') === base + 90 ? x : undefined;
+    });
+    const live = await getJson(`${c.url}/api/live?service=twitter`);
+    expect(JSON.stringify(sorted(live.body.data.countries))).toBe(final);
+  });
+
   it('counts one person once, whichever node their reports reach', async () => {
     const first = await report(a.url, 7_001, 'FR');
     const again = await report(b.url, 7_001, 'FR');
