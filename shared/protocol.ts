@@ -112,6 +112,8 @@ export interface ChannelState {
   timeZone: string;
   /** BCP 47 tag ("ar", "fr", "en-GB") the channel's screens speak; absent: each screen's own choice. */
   locale?: string;
+  /** Screens show what people report (the service's problem shares); absent: each screen's `?problems=`. */
+  problems?: boolean;
   /** Bumped by every change, so a screen can tell a new state from a repeat. */
   version: number;
 }
@@ -131,6 +133,8 @@ export interface ChannelUpdate {
   timeZone?: string;
   /** A BCP 47 tag of a language in shared/locale.ts `LANGUAGES`; null clears it (each screen's own choice). */
   locale?: string | null;
+  /** Screens show what people report (true) or not (false). */
+  problems?: boolean;
 }
 
 /**

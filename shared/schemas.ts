@@ -162,6 +162,7 @@ export const channelUpdate = z.strictObject(
       })
       .nullable()
       .optional(),
+    problems: z.boolean({ error: 'must be true or false' }).optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'body must be a JSON object of the fields to change') },
 );

@@ -40,6 +40,7 @@ export class LookPanel {
   private readonly headline: HTMLInputElement;
   private readonly zone: HTMLInputElement;
   private readonly language: HTMLSelectElement;
+  private readonly problems: HTMLInputElement;
   private shown: { name: string; version: number } | undefined;
 
   constructor(
@@ -93,6 +94,9 @@ export class LookPanel {
         </select>
         <p id="screen-language-hint" class="hint" data-i18n="control.languageHint"></p>
       </div>
+      <div class="group">
+        <label class="check"><input type="checkbox" id="screen-problems" /> <span data-i18n="problems.onScreens"></span></label>
+      </div>
       <p class="field-error" data-for="text" role="alert" hidden></p>`;
     translatePage(root);
     this.cameraError = root.querySelector('[data-for="camera"]')!;
@@ -101,6 +105,8 @@ export class LookPanel {
     this.headline = root.querySelector('#headline')!;
     this.zone = root.querySelector('#zone')!;
     this.language = root.querySelector('#screen-language')!;
+    this.problems = root.querySelector('#screen-problems')!;
+    this.problems.addEventListener('change', () => void this.send({ problems: this.problems.checked }, this.textError));
     // Each language by its name in the console's language; the option's lang lets a reader voice it.
     for (const option of this.language.options) if (option.value) option.textContent = languageName(option.value);
     this.language.addEventListener('change', () => void this.send({ locale: this.language.value || null }, this.textError));
@@ -151,6 +157,7 @@ export class LookPanel {
     for (const theme of THEMES) this.press(`[data-theme="${theme}"]`, state.theme === theme);
     // A regional tag ("en-GB") is shown as its language, the one choice the list offers for it.
     this.language.value = state.locale?.split('-')[0] ?? '';
+    this.problems.checked = state.problems === true;
     if (fresh) {
       // Fields being edited keep the producer's text; the rest follow what is on air.
       if (fixed && !this.bounds.some((i) => i === document.activeElement)) this.bounds.forEach((i, k) => (i.value = String(fixed[k])));

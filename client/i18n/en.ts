@@ -283,5 +283,6 @@ export const en = {
     share: '{{type}} {{share}}',
     hover: 'Point at a country for its own',
     assumed: 'Problem types: {{source}}’s US split; the split for other countries is assumed',
+    onScreens: 'What people report, under the counters',
   },
 };

@@ -305,5 +305,6 @@ export const fr: Messages = {
     share: '{{type}} {{share}}',
     hover: 'Survolez un pays pour voir le sien',
     assumed: 'Types de problèmes : répartition de {{source}} pour les États-Unis ; celle des autres pays est supposée identique',
+    onScreens: 'Ce que signalent les gens, sous les compteurs',
   },
 };

@@ -65,8 +65,8 @@ let trendFrom = 0;
 
 const trends = new TrendTracker();
 const counters = new Counters(counterPanel, COUNTERS);
-// An option of the address (`?problems=1`): the service's problem shares under the counters.
-const breakdown = params.problems ? new ProblemBreakdown(counterPanel.appendChild(document.createElement('section'))) : undefined;
+// What people report under the counters: the channel's choice, else the address's (`?problems=1`).
+const breakdown = new ProblemBreakdown(counterPanel.appendChild(document.createElement('section')));
 const legend = new Legend(byId('legend'));
 // World copies: a frame across the Pacific (the US and Japan) needs them; the floor of one world
 // across the visible map keeps any country from showing twice beside the chrome.
@@ -117,7 +117,8 @@ function render(states: CountryStates): void {
   const known = trendT !== undefined && trendT - trendFrom >= TREND_MIN_SPAN_MS;
   counters.update(states, heatMax, palette, (code, count) => (known ? trends.trend(code, count) : undefined), t('main.noReports', { count: windowMinutes }));
   camera.follow(states);
-  breakdown?.update({ service: feed.problems(), windowMinutes });
+  const showProblems = feed.channel()?.problems ?? params.problems;
+  breakdown.update({ service: showProblems ? feed.problems() : {}, windowMinutes });
   writeSource();
 }
 

@@ -205,6 +205,7 @@ export class Channels {
     if (change.timeZone !== undefined) next.timeZone = change.timeZone;
     if (change.locale === null) delete next.locale;
     else if (change.locale !== undefined) next.locale = change.locale;
+    if (change.problems !== undefined) next.problems = change.problems;
     if (change.peak !== undefined) {
       const service = change.service ?? before.service;
       const incident = (await this.deps.incidents.find(service)).find((i) => i.id === change.peak);

@@ -79,3 +79,23 @@ describe('what people report, on the main page', () => {
     }, 180_000);
   }
 });
+
+describe('what people report, on screens', () => {
+  it('shows the service\'s shares under the counters when the producer turns them on, and hides them when off', async () => {
+    const token = 'a-long-secret-for-producers';
+    const server = await startServer({ frameMs: 250, controlToken: token }, { withClient: true, bundled: true });
+    onTestFinished(() => server.close());
+    const put = (body: unknown) =>
+      fetch(`${server.url}/api/channels/wall`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put({ service: 'twitter', t: '2022-12-29T00:45:00Z', playing: false, problems: true })).status).toBe(200);
+    const page = await browser.page(1920, 1080);
+    onTestFinished(() => page.close());
+    await page.goto(`${server.url}/screen?channel=wall&lang=ar`);
+    await page.waitForSelector('#counters .problems:not([hidden]) .problems-row', { timeout: 60_000 });
+    const first = await page.textContent('#counters .problems-row .problems-name');
+    expect(first).toBe(WORDS.ar.website);
+    await page.screenshot({ path: 'test-results/e2e-problems-screen-ar.png' });
+    expect((await put({ problems: false })).status).toBe(200);
+    await page.waitForSelector('#counters .problems', { state: 'hidden', timeout: 10_000 });
+  }, 120_000);
+});

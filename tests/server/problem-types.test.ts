@@ -72,6 +72,23 @@ describe('problem types', () => {
     expect(incidents.data.at(-1)!.note).toMatch(/split for other countries is assumed/);
   });
 
+  it('lets a producer show the breakdown on a channel\'s screens, and refuses anything but true or false', async () => {
+    const token = 'a-long-secret-for-producers';
+    server = await startServer({ controlToken: token });
+    const put = (body: unknown) =>
+      fetch(`${server!.url}/api/channels/wall`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await put({ service: 'twitter', problems: true });
+    expect(created.status).toBe(200);
+    expect(((await created.json()) as { data: { problems: boolean } }).data.problems).toBe(true);
+    const socket = connectClient(server.url);
+    sockets.push(socket);
+    const ack = await watch(socket, { channel: 'wall' });
+    expect(ack.ok && ack.data.channel?.problems).toBe(true);
+    const bad = await put({ problems: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/problems: must be true or false/);
+  });
+
   it('sends shares in a frame only where they changed', async () => {
     server = await startServer();
     await ingest([{ country: 'US', count: 8, problem: 'website' }, { country: 'US', count: 2, problem: 'app' }]);
