@@ -231,7 +231,7 @@ class Simulation {
       const horizon = now + 2 * TICK_MS * speed;
       for (; next < this.rows.length && minuteStart(this.rows[next]!.minute) + shift <= horizon; next++) {
         const row = this.rows[next]!;
-        if (row.count > 0) pending.push({ service: this.info.service, country: row.country, at: minuteStart(row.minute) + shift, count: row.count });
+        if (row.count > 0) pending.push({ service: this.info.service, country: row.country, at: minuteStart(row.minute) + shift, count: row.count, ...(row.problem ? { problem: row.problem } : {}) });
       }
       while (pending.length > 0) {
         const chunk = pending.slice(0, CHUNK_ROWS);
@@ -329,7 +329,8 @@ async function main(): Promise<number> {
   if (!isScenarioId(options.scenario)) throw new CliError(`unknown scenario "${options.scenario}": one of ${SCENARIOS.join(', ')}`);
   const scenarioOptions = { seed: options.seed, service: options.service };
   const info = scenarioInfo(options.scenario, scenarioOptions);
-  const rows = scenarioRows(options.scenario, scenarioOptions);
+  // With the problem types people reported, where the scenario has them (Twitter's), as the bundled replay.
+  const rows = scenarioRows(options.scenario, { ...scenarioOptions, problems: true });
   announce(options, info, options.seed);
 
   const stop = new Stop();
