@@ -30,6 +30,7 @@ export class Legend {
     this.bar = root.querySelector('.legend-bar')!;
     this.ticks = root.querySelector('.legend-ticks')!;
     this.marks = root.querySelector('.legend-marks')!;
+    new ResizeObserver(() => this.fit()).observe(this.ticks);
   }
 
   update(palette: MapPalette, heatMax: number, windowMinutes: number): void {
@@ -57,13 +58,32 @@ export class Legend {
         return el;
       }),
     );
-    // The ramp leaves room at its end for half the last label ("10K+", "10 ألف+"), measured,
-    // so a locale's longer compact form stays inside the box instead of spilling out of it.
-    const last = this.ticks.lastElementChild as HTMLElement | null;
-    const ramp = this.bar.parentElement!;
-    ramp.style.paddingInlineEnd = '';
-    const half = last ? last.offsetWidth / 2 : 0;
-    const base = parseFloat(getComputedStyle(ramp).paddingInlineEnd) || 0;
-    if (half > base) ramp.style.paddingInlineEnd = `${Math.ceil(half) + 2}px`;
+    this.fit();
+  }
+
+  /**
+   * Hides the labels that would run into a neighbour at the key's current width (a narrow embed,
+   * a phone), keeping their marks; the last label ("10K+") always shows. Run again on every resize,
+   * since a screen's key scales with the viewport.
+   */
+  private fit(): void {
+    const ticks = [...this.ticks.children] as HTMLElement[];
+    for (const tick of ticks) tick.classList.remove('legend-tick-crowded');
+    const last = ticks.pop();
+    if (!last) return;
+    const rtl = locale().dir === 'rtl';
+    // Each label's extent along the reading direction, start before end.
+    const extent = (el: HTMLElement): [number, number] => {
+      const r = el.getBoundingClientRect();
+      return rtl ? [-r.right, -r.left] : [r.left, r.right];
+    };
+    const gap = parseFloat(getComputedStyle(this.ticks).fontSize) * 0.4;
+    const limit = extent(last)[0] - gap;
+    let end = -Infinity;
+    for (const tick of ticks) {
+      const [from, to] = extent(tick);
+      if (from < end + gap || to > limit) tick.classList.add('legend-tick-crowded');
+      else end = to;
+    }
   }
 }
