@@ -324,8 +324,11 @@ export function scenarioRows(id: ScenarioId, options: ScenarioOptions = {}): Min
   const rows: MinuteRow[] = [];
   for (const pulse of pulses) {
     const rand = mulberry32(countrySeed(seed, pulse.country));
-    // Its own stream, so the totals are the same with or without the split.
-    const pick = mulberry32(countrySeed(seed + 1, pulse.country));
+    // Reports take their type from a low-discrepancy (Weyl) sequence, not random draws: every
+    // window then holds the published split to within a report or two, instead of noise that was
+    // never published (and that would change the shares, so the frames, every minute). Apart from
+    // `rand`, so the totals are the same with or without the split.
+    const pick = weyl(countrySeed(seed, pulse.country));
     const expected = expectedSeries(pulse, start, minutes);
     for (let i = 0; i < minutes; i++) {
       const count = poisson(rand, expected[i]!);
@@ -337,7 +340,13 @@ export function scenarioRows(id: ScenarioId, options: ScenarioOptions = {}): Min
   return rows.sort((a, b) => a.minute - b.minute || (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
 }
 
-/** Each of `count` reports draws its problem type by the shares: the minute's counts per type. */
+/** The golden-ratio sequence from `start`: numbers in [0, 1) spread as evenly as any sequence can be. */
+function weyl(start: number): () => number {
+  let k = start % 1000;
+  return () => (++k * 0.6180339887498949) % 1;
+}
+
+/** Each of `count` reports takes its problem type by the shares: the minute's counts per type. */
 function splitCount(rand: () => number, count: number, shares: ReadonlyArray<[Problem, number]>): Array<[Problem, number]> {
   const counts = shares.map(([problem]) => [problem, 0] as [Problem, number]);
   for (let k = 0; k < count; k++) {
