@@ -4,8 +4,9 @@ import type { HistoryStore } from './store/store.ts';
 
 /** Replays shipped with the product; bump a version to reload a changed reconstruction. */
 export const BUNDLED: ReadonlyArray<{ id: ScenarioId; version: number }> = [
-  // v2: the problem types people reported (Downdetector's US split; assumed elsewhere).
-  { id: 'twitter-2022-12-28', version: 2 },
+  // v2: the problem types people reported (Downdetector's US split; assumed elsewhere);
+  // v3: the same split without random draws (a data folder started on v2 reloads it).
+  { id: 'twitter-2022-12-28', version: 3 },
   { id: 'rogers-2022-07-08', version: 1 },
 ];
 
