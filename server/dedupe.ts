@@ -28,6 +28,11 @@ export interface DedupeLimits {
  */
 export interface ReportGate {
   check(address: string, userAgent: string, service: string, now: number): ReportVerdict | Promise<ReportVerdict>;
+  /**
+   * Undoes a `counted` verdict of the same arguments whose report could not be stored (a 503):
+   * the person's retry must count, not be answered "already counted".
+   */
+  release(address: string, userAgent: string, service: string, now: number): void | Promise<void>;
   /** Forgets expired entries (Redis expires its own keys). */
   sweep(now: number): void;
 }
@@ -117,6 +122,16 @@ export class Dedupe implements ReportGate {
     this.counted.delete(network);
     this.remember(this.counted, network, times);
     return { result: 'counted' };
+  }
+
+  release(address: string, userAgent: string, service: string, now: number): void {
+    this.seen.delete(this.hash('person', address, userAgent, service));
+    const network = this.hash('network', networkOf(address), service);
+    const quota = this.quotas.get(network);
+    if (quota && quota.count > 0) quota.count--;
+    const times = this.counted.get(network);
+    const i = times?.lastIndexOf(now) ?? -1;
+    if (i >= 0) times!.splice(i, 1);
   }
 
   private remember<V>(map: Map<string, V>, key: string, value: V): void {

@@ -94,7 +94,15 @@ export async function acceptReport({ store, dedupe, metrics, now }: IngestDeps, 
   }
   const minute = minuteOf(at);
   // The problem, when named, is stored beside the total (a breakdown per country and minute).
-  await commit(store.add([{ service: report.service, country, minute, count: 1, ...(report.problem ? { problem: report.problem } : {}) }]));
+  try {
+    await commit(store.add([{ service: report.service, country, minute, count: 1, ...(report.problem ? { problem: report.problem } : {}) }]));
+  } catch (error) {
+    // Nothing was stored (a 503): the person's retry must count, not be "already counted".
+    await Promise.resolve()
+      .then(() => dedupe.release(person, userAgent, report.service, at))
+      .catch(() => {});
+    throw error;
+  }
   metrics.reports.inc({ service: report.service, result: 'counted' });
   return { status: 201, body: { ok: true, data: { counted: true, service: report.service, country, minute: minute * 60_000 } } };
 }

@@ -25,6 +25,14 @@ redis.call('PEXPIRE', KEYS[3], ARGV[5])
 return {'counted'}
 `;
 
+/** Undoes a counted check (its report could not be stored). KEYS as CHECK; ARGV: member. */
+const RELEASE = `
+redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', KEYS[2]) == 1 and tonumber(redis.call('GET', KEYS[2])) > 0 then redis.call('DECR', KEYS[2]) end
+redis.call('ZREM', KEYS[3], ARGV[1])
+return 1
+`;
+
 /**
  * Dedupe shared by every node: the same person reporting through node A then node B counts
  * once. The HMAC key is a random secret kept only in Redis (set by whichever node comes first,
@@ -60,16 +68,23 @@ export class RedisDedupe implements ReportGate {
     return this.secret;
   }
 
-  async check(address: string, userAgent: string, service: string, now: number): Promise<ReportVerdict> {
+  /** The three keys of a report, and its member in the network's counted set. */
+  private async keysOf(address: string, userAgent: string, service: string, now: number): Promise<{ keys: string[]; member: string }> {
     const key = await this.key();
     const hash = (...parts: string[]) => createHmac('sha256', key).update(parts.join('\n')).digest('base64url');
+    const person = hash('person', address, userAgent, service);
     const network = hash('network', networkOf(address), service);
+    return {
+      keys: [`${KEY_PREFIX}dedupe:person:${person}`, `${KEY_PREFIX}dedupe:quota:${network}`, `${KEY_PREFIX}dedupe:counted:${network}`],
+      member: `${now}:${person}`,
+    };
+  }
+
+  async check(address: string, userAgent: string, service: string, now: number): Promise<ReportVerdict> {
+    const { keys, member } = await this.keysOf(address, userAgent, service, now);
     const { dedupeMs, perNetwork, networkCap, capWindowMs } = this.limits;
     const reply = (await this.redis.run((client) =>
-      client.eval(CHECK, {
-        keys: [`${KEY_PREFIX}dedupe:person:${hash('person', address, userAgent, service)}`, `${KEY_PREFIX}dedupe:quota:${network}`, `${KEY_PREFIX}dedupe:counted:${network}`],
-        arguments: [String(now), String(dedupeMs), String(perNetwork), String(networkCap), String(capWindowMs), `${now}:${randomBytes(6).toString('base64url')}`],
-      }),
+      client.eval(CHECK, { keys, arguments: [String(now), String(dedupeMs), String(perNetwork), String(networkCap), String(capWindowMs), member] }),
     )) as [string, number?];
     switch (reply[0]) {
       case 'duplicate':
@@ -81,6 +96,11 @@ export class RedisDedupe implements ReportGate {
       default:
         return { result: 'counted' };
     }
+  }
+
+  async release(address: string, userAgent: string, service: string, now: number): Promise<void> {
+    const { keys, member } = await this.keysOf(address, userAgent, service, now);
+    await this.redis.run((client) => client.eval(RELEASE, { keys, arguments: [member] }));
   }
 
   sweep(): void {

@@ -99,5 +99,7 @@ describe('outages', () => {
     expect(Date.now() - sent).toBeLessThan(1_000);
     expect((await ingest(b, 'CA', 3)).status).toBe(200);
     await until('the feed on node C', () => (viewer.count('CA') === 5 ? true : undefined), 2_000);
+    // The person refused with 503 while PostgreSQL was down counts on retrying.
+    expect((await report(b.url, 102, 'CA')).status).toBe(201);
   }, 90_000);
 });

@@ -8,6 +8,7 @@ import type { ChannelState } from '../../shared/protocol.ts';
 import { RedisChannels } from '../../server/cluster/channels.ts';
 import { RedisDedupe } from '../../server/cluster/dedupe.ts';
 import { RedisLink } from '../../server/cluster/redis.ts';
+import { Dedupe } from '../../server/dedupe.ts';
 import { Processes, until } from './nodes.ts';
 
 const redis = inject('redis');
@@ -59,6 +60,21 @@ describe('shared live state in Redis', () => {
     const limited = await onA.check('198.51.100.6', 'ua', 'twitter', now);
     expect(limited.result).toBe('limited');
     expect(limited.result === 'limited' && limited.retryAfterMs).toBeGreaterThan(50_000);
+  });
+
+  it('counts a person\'s retry when their counted report could not be stored (released), in Redis and in the process', async () => {
+    const { a } = await twoNodes();
+    for (const gate of [new RedisDedupe(a, limits), new Dedupe(limits)]) {
+      const now = Date.now();
+      expect((await gate.check('198.51.100.1', 'ua', 'twitter', now)).result).toBe('counted');
+      expect((await gate.check('198.51.100.2', 'ua', 'twitter', now)).result).toBe('counted');
+      // The network's share is used up...
+      expect((await gate.check('198.51.100.3', 'ua', 'twitter', now)).result).toBe('network-cap');
+      // ...until the second report is released: then the same person counts again, and only once.
+      await gate.release('198.51.100.2', 'ua', 'twitter', now);
+      expect((await gate.check('198.51.100.2', 'ua', 'twitter', now + 1)).result).toBe('counted');
+      expect((await gate.check('198.51.100.2', 'ua', 'twitter', now + 2)).result).toBe('duplicate');
+    }
   });
 
   it('forgets a person when the dedupe window has passed', async () => {
