@@ -25,6 +25,8 @@ import { KEY_PREFIX, RedisLink } from './redis.ts';
 export { RedisLink } from './redis.ts';
 
 const CLOCK_PREFIX = `${KEY_PREFIX}clock:`;
+/** How long /readyz waits for the store to answer a read. */
+const HEALTH_READ_MS = 2_000;
 /** How long an announcement that skips a revision waits for the one(s) before it. */
 const REORDER_MS = 50;
 
@@ -95,7 +97,14 @@ export class Cluster {
         if (property === 'health') {
           return async () => {
             const shared = redis.health();
-            return shared.ready ? target.health() : { writable: false, reason: shared.reason };
+            if (!shared.ready) return { writable: false, reason: shared.reason };
+            // The store's own check tries a write only after one failed; a node that has not
+            // written lately must still leave the balancer while the database is unreachable.
+            const reachable = await Promise.race([
+              target.revisions().then(() => true, () => false),
+              new Promise<boolean>((resolve) => setTimeout(resolve, HEALTH_READ_MS, false).unref()),
+            ]);
+            return reachable ? target.health() : { writable: false, reason: 'the history store is unreachable' };
           };
         }
         const value = Reflect.get(target, property, target) as unknown;

@@ -87,8 +87,9 @@ describe('outages', () => {
     const refused = await report(a.url, 102, 'CA');
     expect([refused.status, refused.body.code]).toEqual([503, 'storage-unavailable']);
     expect((await ingest(b, 'CA', 3)).status).toBe(503);
-    // Not ready where a write failed (a node that has not tried one yet finds out at its first).
-    await readiness([a, b], 503);
+    // Not ready on every node, those that have not tried to write too.
+    await readiness([a, b, c], 503);
+    expect((await getJson(`${c.url}/readyz`)).body.storage.reason).toMatch(/unreachable/);
 
     db.start();
     await readiness([a, b, c], 200);
