@@ -120,6 +120,29 @@ describe('three nodes', () => {
     }
   });
 
+  it('pauses a replay that reaches the present once for every node: the same version and moment everywhere', async () => {
+    const screens = [a, b, c].map((node) => connectClient(node.url));
+    try {
+      const put = await fetch(`${a.url}/api/channels/catchup`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${CONTROL_TOKEN}` },
+        body: JSON.stringify({ service: 'twitter', t: Date.now() - 3_000, speed: 10, playing: true }),
+      });
+      expect(put.status).toBe(200);
+      const played = (await put.json()).data.version as number;
+      // Every node's screens watch it, so every node's engine reaches the present and pauses.
+      for (const screen of screens) await until('the channel', async () => ((await watch(screen, { channel: 'catchup' })).ok ? true : undefined));
+      const states = await until('every node paused at one moment', async () => {
+        const got = await Promise.all([a, b, c].map(async (node) => (await getJson(`${node.url}/api/channels/catchup`)).body.data));
+        const same = got.every((x) => !x.playing && x.version === got[0].version && x.t === got[0].t);
+        return same ? got : undefined;
+      });
+      expect(states[0].version).toBe(played + 1);
+    } finally {
+      for (const screen of screens) screen.close();
+    }
+  });
+
   it('shares a simulator\'s clock lease: leased on node A, fed through node B, shown on node C, ended on node C for node A', async () => {
     const trusted = { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` };
     const onA = processes.viewer(a.url, 'youtube');
