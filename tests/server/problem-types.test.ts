@@ -11,7 +11,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-function ingest(rows: Array<{ country: string; count: number; problem?: string }>) {
+function ingest(rows: Array<{ country: string; count: number; problem?: string; at?: number }>) {
   const at = Date.now();
   return postJson(`${server!.url}/api/ingest`, rows.map((r) => ({ service: 'twitter', at, ...r })));
 }
@@ -70,6 +70,21 @@ describe('problem types', () => {
     expect(ack.data.problems!.website).toBeGreaterThanOrEqual(80);
     const incidents = (await (await fetch(`${server.url}/api/incidents?service=twitter`)).json()) as { data: Array<{ note?: string }> };
     expect(incidents.data.at(-1)!.note).toMatch(/split for other countries is assumed/);
+  });
+
+  it('follows a put that replaces a minute\'s breakdown, as an import beside the live map does', async () => {
+    server = await startServer();
+    const at = Date.now();
+    await ingest([{ country: 'US', count: 9, problem: 'website', at }, { country: 'US', count: 1, problem: 'app', at }]);
+    const { socket, snapshot } = await liveSnapshot();
+    expect(snapshot.countries.US!.problems).toEqual({ website: 90, app: 10 });
+    let states: CountryStates = snapshot.countries;
+    socket.on('frame', (frame) => (states = applyChanges(states, frame.changes)));
+    // The same minute put again: its total and its whole breakdown are replaced, not added to.
+    const minute = Math.floor(at / 60_000);
+    await server.store.put([{ service: 'twitter', country: 'US', minute, count: 3, problem: 'login' }, { service: 'twitter', country: 'US', minute, count: 1 }]);
+    await waitFor('US at 4', () => (states.US?.count === 4 ? true : undefined));
+    expect(states.US!.problems).toEqual({ login: 100 });
   });
 
   it('lets a producer show the breakdown on a channel\'s screens, and refuses anything but true or false', async () => {
