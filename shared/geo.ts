@@ -12,7 +12,7 @@ export interface CountryProperties {
   tz: string;
   /**
    * A point where the country's proportional circle is drawn (only while it has reports): every
-   * country has one, at its centroid, so circles compare counts whatever the land area.
+   * country has one, on its land (markerPoint), so circles compare counts whatever the land area.
    */
   marker?: true;
   /**
@@ -20,6 +20,11 @@ export interface CountryProperties {
    * while the country has reports, so quiet micro-states do not clutter the map.
    */
   small?: true;
+  /**
+   * On a small shape's marker: the zoom from which the shape itself is big enough to see (about
+   * 20 x 20 px); the marker gives way to it there, rather than sitting over the island it stands for.
+   */
+  shapeZoom?: number;
 }
 
 /**
@@ -27,6 +32,11 @@ export interface CountryProperties {
  * more than Cyprus) also get a marker, or a hot Singapore would be a single invisible pixel.
  */
 export const SMALL_SHAPE_DEG2 = 1;
+
+/** On-screen area (px²) from which a shape counts as big enough to see: about 20 x 20 px. */
+const VISIBLE_PX2 = 400;
+/** Pixels per degree of longitude at zoom 0: MapLibre draws the world 512 px wide. */
+const PX_PER_DEG_Z0 = 512 / 360;
 
 export type CountryFeature = Feature<Polygon | MultiPolygon | Point, CountryProperties>;
 
@@ -69,6 +79,95 @@ export function shapeArea(g: Polygon | MultiPolygon): number {
   return area;
 }
 
+/** Whether `p` lies in the polygon (inside its outer ring and outside its holes), even-odd rule. */
+function inPolygon([x, y]: Position, rings: Position[][]): boolean {
+  let inside = false;
+  for (const ring of rings) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i] as [number, number];
+      const [xj, yj] = ring[j] as [number, number];
+      if (yi > y! !== yj > y! && x! < ((xj - xi) * (y! - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+  }
+  return inside;
+}
+
+function polygonsOf(g: Polygon | MultiPolygon): Position[][][] {
+  return g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+}
+
+/** Distance from (x, y) to the polygon's outline, positive inside and negative outside. */
+function signedDistance(x: number, y: number, rings: Position[][]): number {
+  let min = Infinity;
+  for (const ring of rings) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [ax, ay] = ring[j] as [number, number];
+      const [bx, by] = ring[i] as [number, number];
+      const dx = bx - ax;
+      const dy = by - ay;
+      const t = dx || dy ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy))) : 0;
+      min = Math.min(min, Math.hypot(x - ax - t * dx, y - ay - t * dy));
+    }
+  }
+  return inPolygon([x, y], rings) ? min : -min;
+}
+
+/**
+ * The polygon's pole of inaccessibility: the inside point farthest from its outline, found to
+ * `precision` degrees by refining a grid of cells (Garcia-Castellanos and Lombardo 2007, as in
+ * Mapbox's polylabel). Unlike a centroid it is always on the land, whatever the shape (a bay, an
+ * island chain, Malta beside Gozo).
+ */
+export function poleOfInaccessibility(rings: Position[][], precision = 0.01): Position {
+  const outer = rings[0]!;
+  const xs = outer.map((p) => p[0]!);
+  const ys = outer.map((p) => p[1]!);
+  const [minX, minY, maxX, maxY] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  const size = Math.min(maxX - minX, maxY - minY);
+  if (size === 0) return [minX, minY];
+  interface Cell { x: number; y: number; h: number; d: number; max: number }
+  const cell = (x: number, y: number, h: number): Cell => {
+    const d = signedDistance(x, y, rings);
+    return { x, y, h, d, max: d + h * Math.SQRT2 };
+  };
+  const queue: Cell[] = [];
+  for (let x = minX; x < maxX; x += size) for (let y = minY; y < maxY; y += size) queue.push(cell(x + size / 2, y + size / 2, size / 2));
+  let best = cell((minX + maxX) / 2, (minY + maxY) / 2, 0);
+  while (queue.length > 0) {
+    // The cell that could hold the farthest point first (a linear scan: shapes are few, once per process).
+    let at = 0;
+    for (let i = 1; i < queue.length; i++) if (queue[i]!.max > queue[at]!.max) at = i;
+    const c = queue.splice(at, 1)[0]!;
+    if (c.d > best.d) best = c;
+    if (c.max - best.d <= precision) continue;
+    const h = c.h / 2;
+    queue.push(cell(c.x - h, c.y - h, h), cell(c.x + h, c.y - h, h), cell(c.x - h, c.y + h, h), cell(c.x + h, c.y + h, h));
+  }
+  // Not rounded to the shapes' 0.01°: the pole of a speck such as the Vatican would leave it.
+  return [best.x, best.y];
+}
+
+/**
+ * Where a country's circle goes: the dataset's representative point when it lies on one of the
+ * country's shapes, else the pole of inaccessibility of its largest polygon. The dataset's point is
+ * a rounded centroid, which for an island state can fall in the sea (Malta's is off its east coast).
+ */
+export function markerPoint(point: [number, number], g: Polygon | MultiPolygon): [number, number] {
+  const polygons = polygonsOf(g);
+  // Rings are unwrapped across the antimeridian: look for the point a turn either way too.
+  for (const shift of [0, 360, -360]) if (polygons.some((rings) => inPolygon([point[0] + shift, point[1]], rings))) return point;
+  const largest = polygons.reduce((a, b) => (shapeArea({ type: 'Polygon', coordinates: b }) > shapeArea({ type: 'Polygon', coordinates: a }) ? b : a));
+  const [x, y] = poleOfInaccessibility(largest);
+  return [((x! + 540) % 360) - 180, y!];
+}
+
+/** The zoom from which a shape of `area` square degrees at latitude `lat` covers VISIBLE_PX2 on screen. */
+function visibleZoom(area: number, lat: number): number {
+  // Web Mercator stretches latitude by 1/cos(lat), so a degree² there covers more pixels.
+  const pxPerDegree = Math.sqrt((VISIBLE_PX2 * Math.cos((lat * Math.PI) / 180)) / area);
+  return Math.round(Math.log2(pxPerDegree / PX_PER_DEG_Z0) * 100) / 100;
+}
+
 function unwrapGeometry(g: Geometry): Polygon | MultiPolygon | undefined {
   if (g.type === 'Polygon') return { type: 'Polygon', coordinates: g.coordinates.map(unwrapRing) };
   if (g.type === 'MultiPolygon') {
@@ -100,10 +199,13 @@ export function buildCountryGeo(
       properties.tz = timeZones(iso).join(',');
       drawn.add(iso);
       const info = countryInfo(iso)!;
+      const point = markerPoint(info.lngLat, geometry);
+      const area = shapeArea(geometry);
+      const small = area < SMALL_SHAPE_DEG2 ? { small: true as const, shapeZoom: visibleZoom(area, point[1]) } : {};
       features.push({
         type: 'Feature',
-        geometry: { type: 'Point', coordinates: info.lngLat },
-        properties: { iso, name: info.name, tz: properties.tz, marker: true, ...(shapeArea(geometry) < SMALL_SHAPE_DEG2 ? { small: true as const } : {}) },
+        geometry: { type: 'Point', coordinates: point },
+        properties: { iso, name: info.name, tz: properties.tz, marker: true, ...small },
       });
     }
     features.push({ type: 'Feature', geometry, properties });

@@ -31,6 +31,22 @@ const level: ExpressionSpecification = ['coalesce', ['feature-state', 'level'], 
 /** A circle only for a country with reports: a quiet marker on the ocean would read as data. */
 const reported = ['case', ['>', heat, 0], 1, 0] as unknown as ExpressionSpecification;
 
+/** Zooms at which a small state's circle is checked against its `shapeZoom` (geo.ts); it fades between them. */
+const GIVE_WAY_ZOOMS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+
+/**
+ * A reported country's circle, until its small shape (Malta, Singapore) is big enough to see: from
+ * there the shape's own colour shows it, and a circle would only hide the island it stands for.
+ * MapLibre takes the zoom only as the input of a top-level curve, so the per-country threshold is
+ * checked at each stop.
+ */
+const markerOpacity = [
+  'interpolate',
+  ['linear'],
+  ['zoom'],
+  ...GIVE_WAY_ZOOMS.flatMap((z) => [z, ['case', ['<', z, ['coalesce', ['get', 'shapeZoom'], 99]], reported, 0]]),
+] as unknown as ExpressionSpecification;
+
 /** Fill by tweened heat: zero is the quiet no-reports colour, then the palette's perceptual ramp. */
 function heatFill(palette: MapPalette): ExpressionSpecification {
   return ['interpolate', ['linear'], heat, 0, palette.quiet, ...paletteStops(palette).flat()] as unknown as ExpressionSpecification;
@@ -138,8 +154,8 @@ function style(geoUrl: string, scale: number, palette: MapPalette, heatMax: numb
           'circle-radius': circleRadius(scale, heatMax),
           'circle-stroke-color': markerRing(palette),
           'circle-stroke-width': circleStroke(scale),
-          'circle-opacity': reported,
-          'circle-stroke-opacity': reported,
+          'circle-opacity': markerOpacity,
+          'circle-stroke-opacity': markerOpacity,
         },
       },
     ],
