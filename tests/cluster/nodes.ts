@@ -4,8 +4,8 @@
  * start, a TCP balancer in front of the nodes, and viewers that keep the state a page would.
  * Everything started here is stopped by `Processes.stopAll()`, failures included.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -219,7 +219,7 @@ export class PrivatePostgres {
   }
 
   static async create(): Promise<PrivatePostgres> {
-    const versions = spawnSync('ls', ['/usr/lib/postgresql']).stdout.toString().trim().split('\n').sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
     const bin = path.join('/usr/lib/postgresql', versions[0] ?? '15', 'bin');
     const dir = mkdtempSync(path.join(tmpdir(), 'outage-map-pg-own-'));
     if (process.getuid?.() === 0) {
@@ -292,7 +292,11 @@ export class Balancer {
     });
     upstream.on('close', () => connected && client.destroy());
     client.on('error', () => upstream.destroy());
-    client.on('close', () => upstream.destroy());
+    client.on('close', () => {
+      upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+    });
   }
 
   async close(): Promise<void> {
