@@ -1,7 +1,7 @@
 import { hasShares, rankedShares, type ProblemShares } from '../../shared/problems.ts';
 import type { Problem } from '../../shared/protocol.ts';
 import { countryName, formatList, formatShare } from '../format.ts';
-import { isolate, t, type MessageKey } from '../i18n/index.ts';
+import { isolate, locale, t, type MessageKey } from '../i18n/index.ts';
 
 /** Catalogue keys of the problem types (`other` cannot be a key: it would read as a plural). */
 const TYPE_KEYS: Record<Problem, MessageKey> = {
@@ -38,6 +38,7 @@ export interface BreakdownInput {
  * problem (most live services), so it never takes room for an empty box.
  */
 export class ProblemBreakdown {
+  private readonly title: HTMLElement;
   private readonly groups: HTMLElement;
   private readonly hint: HTMLElement;
   private shown = '';
@@ -51,7 +52,7 @@ export class ProblemBreakdown {
       <h2 class="panel-title problems-title"></h2>
       <div class="problems-groups"></div>
       <p class="problems-hint"></p>`;
-    root.querySelector('.problems-title')!.textContent = t('problems.title');
+    this.title = root.querySelector('.problems-title')!;
     this.groups = root.querySelector('.problems-groups')!;
     this.hint = root.querySelector('.problems-hint')!;
     root.hidden = true;
@@ -59,9 +60,11 @@ export class ProblemBreakdown {
 
   update(input: BreakdownInput): void {
     const country = input.country && hasShares(input.country.shares) ? input.country : undefined;
-    const key = JSON.stringify([input.service, country, input.windowMinutes]);
+    // A screen switches language in place (a channel's locale): the words follow on the next update.
+    const key = JSON.stringify([input.service, country, input.windowMinutes, locale().tag]);
     if (key === this.shown) return;
     this.shown = key;
+    this.title.textContent = t('problems.title');
     this.root.hidden = !hasShares(input.service);
     if (this.root.hidden) return;
     const groups = [group(t('problems.allCountries'), input.service)];

@@ -95,6 +95,10 @@ describe('what people report, on screens', () => {
     const first = await page.textContent('#counters .problems-row .problems-name');
     expect(first).toBe(WORDS.ar.website);
     await page.screenshot({ path: 'test-results/e2e-problems-screen-ar.png' });
+    // The producer switches the wall to French: the breakdown speaks it at once, like the rest.
+    expect((await put({ locale: 'fr' })).status).toBe(200);
+    await page.waitForFunction(() => document.querySelector('#counters .problems-row .problems-name')?.textContent === 'Site web', undefined, { timeout: 10_000 });
+    expect(await page.textContent('#counters .problems-title')).toBe('Ce que signalent les gens');
     expect((await put({ problems: false })).status).toBe(200);
     await page.waitForSelector('#counters .problems', { state: 'hidden', timeout: 10_000 });
   }, 120_000);
