@@ -56,10 +56,15 @@ const CASES: Record<string, () => Promise<CaseResult>> = {
   },
   async tween() {
     const { benchTween } = await import('./tween.ts');
-    const views = [await benchTween(640, 360), await benchTween(1280, 720)];
+    // Software rendering on a loaded machine sometimes misses the page's 30 s wait for the map: once more.
+    const tween = (w: number, h: number) => benchTween(w, h).catch((error: Error) => {
+      console.error(`  tween ${w}x${h}: ${error.message.split('\n')[0]}; trying once more`);
+      return benchTween(w, h);
+    });
+    const views = [await tween(640, 360), await tween(1280, 720)];
     return {
       name: 'tween',
-      rows: views.map((t) => ratioRow(`${t.viewport}: main-thread time per animation frame, ${t.countries} countries tweening vs the same map repainting`, 'ms', [t.frameMsTween], [t.frameMsBaseline], atMost(1.2))),
+      rows: views.map((t) => ratioRow(`${t.viewport}: main-thread time per animation frame, ${t.countries} countries tweening vs the same map repainting`, 'ms', t.frameMsTween, t.frameMsBaseline, atMost(1.2))),
       detail: views,
       notes: [],
     };
