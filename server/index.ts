@@ -33,7 +33,12 @@ if (config.bundledReplays) await loadBundledReplays(store, logger);
 // REDIS_URL: what several nodes share live (dedupe, channels, clock leases, cross-node events).
 let cluster: Cluster | undefined;
 if (config.redisUrl) {
-  cluster = new Cluster(await RedisLink.connect(config.redisUrl, logger), logger);
+  try {
+    cluster = new Cluster(await RedisLink.connect(config.redisUrl, logger), logger);
+  } catch (error) {
+    logger.fatal(`REDIS_URL: ${(error as Error).message}`);
+    process.exit(1);
+  }
   logger.info(`shared live state: Redis at ${new URL(config.redisUrl).host}`);
 }
 if (config.buildClient) await ensureClientBuilt(logger);

@@ -241,6 +241,13 @@ export class Channels {
     for (const name of this.states.keys()) {
       const state = this.get(name)!;
       if (state.mode !== 'replay' || !state.playing) continue;
+      // With several nodes, only over the shared version: a node that missed a change (a Redis
+      // outage) must not write its older state over the newer one.
+      const current = await this.deps.shared?.swap(state, state.version).catch(() => undefined);
+      if (current && !current.ok) {
+        if (current.current) await this.adopt(current.current);
+        continue;
+      }
       await this.deps.store.saveChannel(state).catch((error) => this.deps.logger.warn({ err: error, channel: name }, 'checkpoint failed'));
     }
   }
