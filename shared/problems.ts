@@ -7,6 +7,12 @@
  */
 import { PROBLEMS, type Problem } from './protocol.ts';
 
+/**
+ * Said in the note of the bundled Twitter reconstruction (shared/scenarios.ts); pages find it in
+ * the note and say it in their language. Here, not there, so pages need not load the scenarios.
+ */
+export const TWITTER_PROBLEMS_NOTE = "Problem types: Downdetector's US split (website 82%, app 10%, server connection 8%); the split for other countries is assumed to be the same";
+
 /** Reports per problem type; a type nobody named is left out. */
 export type ProblemCounts = Partial<Record<Problem, number>>;
 

@@ -5,6 +5,7 @@
  */
 import { COUNTRY_CODES } from './countries.ts';
 import type { MinuteRow } from './frame.ts';
+import { TWITTER_PROBLEMS_NOTE } from './problems.ts';
 import type { Problem } from './protocol.ts';
 import { minuteOf, minuteStart } from './time.ts';
 import { rollingSums } from './window-sum.ts';
@@ -38,8 +39,6 @@ export interface ScenarioInfo {
 }
 
 const RECONSTRUCTED = "Reconstructed from press reports, not Downdetector's raw data";
-/** Said of the Twitter reconstruction's problem types; pages translate it by its start. */
-export const TWITTER_PROBLEMS_NOTE = "Problem types: Downdetector's US split (website 82%, app 10%, server connection 8%); the split for other countries is assumed to be the same";
 
 /** Downdetector's chart bucket, which every press figure refers to. */
 const PEAK_WINDOW = 15;

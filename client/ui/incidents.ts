@@ -1,5 +1,5 @@
 import type { Incident } from '../../shared/protocol.ts';
-import { TWITTER_PROBLEMS_NOTE } from '../../shared/scenarios.ts';
+import { TWITTER_PROBLEMS_NOTE } from '../../shared/problems.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
 import { countryName, formatCount, formatDuration, formatList, formatUtcDateTime, listParts, formatViewerDateTime, incidentLength } from '../format.ts';
 import { t } from '../i18n/index.ts';
