@@ -49,7 +49,8 @@ export function formatSpeed(speed: number): string {
 
 /** "a, b and c" in the locale ("a، وb، وc" in Arabic). */
 export function formatList(items: readonly string[], type: Intl.ListFormatType = 'conjunction'): string {
-  const f = cached('l', { type }, (tag) => new Intl.ListFormat(tag, { type, style: 'short' }));
+  // The style is part of the cache key: durations join units narrow ("3h 15m"), lists short ("a, b").
+  const f = cached('l', { type, style: 'short' }, (tag) => new Intl.ListFormat(tag, { type, style: 'short' }));
   return f ? f.format(items) : items.join(', ');
 }
 
@@ -58,7 +59,7 @@ export function formatList(items: readonly string[], type: Intl.ListFormatType =
  * each item (a Latin name in Arabic text) and keep the locale's own commas and "and".
  */
 export function listParts<T>(items: readonly T[]): Array<{ item: T } | { separator: string }> {
-  const f = cached('l', { type: 'conjunction' }, (tag) => new Intl.ListFormat(tag, { type: 'conjunction', style: 'short' })) as Intl.ListFormat | null;
+  const f = cached('l', { type: 'conjunction', style: 'short' }, (tag) => new Intl.ListFormat(tag, { type: 'conjunction', style: 'short' })) as Intl.ListFormat | null;
   const parts = f ? f.formatToParts(items.map((_, i) => String(i))) : items.flatMap((_, i) => [...(i > 0 ? [{ type: 'literal', value: ', ' }] : []), { type: 'element', value: String(i) }]);
   return parts.map((part) => (part.type === 'element' ? { item: items[Number(part.value)]! } : { separator: part.value }));
 }
@@ -223,7 +224,7 @@ export function formatDuration(ms: number): string {
   if (h === 0) return minutes;
   const hours = number({ style: 'unit', unit: 'hour', unitDisplay: 'narrow' }).format(h);
   if (m === 0) return hours;
-  const f = cached('l', { type: 'unit' }, (tag) => new Intl.ListFormat(tag, { type: 'unit', style: 'narrow' }));
+  const f = cached('l', { type: 'unit', style: 'narrow' }, (tag) => new Intl.ListFormat(tag, { type: 'unit', style: 'narrow' }));
   return f ? f.format([hours, minutes]) : `${hours} ${minutes}`;
 }
 
