@@ -70,7 +70,9 @@ export class ProblemBreakdown {
     const groups = [group(t('problems.allCountries'), input.service)];
     if (country) groups.push(group(countryName(country.code), country.shares!));
     this.groups.replaceChildren(...groups);
-    this.hint.textContent = [t('problems.hint', { count: input.windowMinutes }), !country && this.options.hoverHint ? t('problems.hover') : ''].filter(Boolean).join('. ');
+    // While a country's group shows, its two lines of hint give way (the panel stays within a 720p screen).
+    this.hint.hidden = !!country;
+    this.hint.textContent = [t('problems.hint', { count: input.windowMinutes }), this.options.hoverHint ? t('problems.hover') : ''].filter(Boolean).join('. ');
   }
 }
 
