@@ -187,7 +187,7 @@ function updateRange(): void {
   const modeChanged = !rangeKey.startsWith(`${service}|${mode}|`);
   if (stale || (key !== rangeKey && (modeChanged || choice.key.startsWith('incident:')))) {
     rangeKey = key;
-    timeline.show(service, choice.from, choice.to);
+    timeline.show(service, mode, choice.from, choice.to);
   }
 }
 

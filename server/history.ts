@@ -68,6 +68,8 @@ const chartTime = z
 
 const timelineQuery = {
   service: storeKey,
+  /** The page's mode: live follows a running simulation, a replay reads the real history. */
+  mode: z.enum(['live', 'replay'], { error: 'must be live or replay' }).default('live'),
   from: chartTime.optional(),
   to: chartTime.optional(),
   points: z.coerce.number().int().min(10).max(5_000).default(600),
@@ -120,12 +122,13 @@ export function historyRoutes({ config, store, frames, incidents, clocks, servic
     const q = parseQuery(timelineQuery, req.query, timesAsNumbers);
     await services.require(q.service);
     if (q.from !== undefined && q.to !== undefined && q.to < q.from) throw new HttpError(400, 'invalid query: to: must not be before from');
-    // The chart follows the map: a simulation's rows, up to its data clock, against the real baselines.
+    // The chart follows the map: live, a simulation's rows, up to its data clock, against the real
+    // baselines; a replay of the same service reads the real history the map replays.
     const service = serviceOfKey(q.service);
-    const live = clocks.source(service);
+    const live = q.mode === 'live' ? clocks.source(service) : q.service;
     const source = isSimulationKey(q.service) ? q.service : live;
     // A running simulation's chart ends at its data clock: its newest point is the map's moment.
-    const to = q.to ?? (clocks.simulated(service) && source === live ? clocks.now(service) : undefined);
+    const to = q.to ?? (q.mode === 'live' && clocks.simulated(service) && source === live ? clocks.now(service) : undefined);
     const baselines = { slotBaselines: (_key: string, slots: readonly number[]) => frames.slotBaselines(service, slots) };
     const data: Timeline = { ...(await buildTimeline(store, baselines, config, { ...q, service: source, to })), service: q.service };
     res.json({ ok: true, data });

@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { CountryStates, Timeline as TimelineData } from '../../shared/protocol.ts';
+import type { CountryStates, Mode, Timeline as TimelineData } from '../../shared/protocol.ts';
 import { displayZone } from '../display-zone.ts';
 import { formatCount, formatDateTime, zoneLabel } from '../format.ts';
 import { t } from '../i18n/index.ts';
@@ -19,13 +19,15 @@ export interface TimelineHooks {
 
 interface View {
   service: string;
+  /** Live follows a running simulation's rows; a replay reads the real history. */
+  mode: Mode;
   from: number;
   to: number;
 }
 
 /** Reads `GET /api/timeline` (`{ok, data}` envelope). */
 async function fetchTimeline(view: View, points: number): Promise<TimelineData> {
-  const q = new URLSearchParams({ service: view.service, from: String(Math.round(view.from)), to: String(Math.round(view.to)), points: String(points) });
+  const q = new URLSearchParams({ service: view.service, mode: view.mode, from: String(Math.round(view.from)), to: String(Math.round(view.to)), points: String(points) });
   const res = await fetch(`/api/timeline?${q}`);
   const body = (await res.json()) as { ok: true; data: TimelineData } | { ok: false; error: string };
   if (!body.ok) throw new Error(body.error);
@@ -85,8 +87,8 @@ export class Timeline {
   }
 
   /** Shows `service` over [from, to] (the zoom is dropped); refetches even if unchanged, to extend live. */
-  show(service: string, from: number, to: number): void {
-    this.chosen = { service, from, to };
+  show(service: string, mode: Mode, from: number, to: number): void {
+    this.chosen = { service, mode, from, to };
     this.load(this.chosen);
   }
 
@@ -171,7 +173,7 @@ export class Timeline {
 
   private zoom(from: number, to: number): void {
     if (!this.chosen || to - from < 5 * 60_000) return;
-    this.load({ service: this.chosen.service, from, to });
+    this.load({ ...this.chosen, from, to });
   }
 
   private async load(view: View): Promise<void> {

@@ -240,6 +240,18 @@ describe('simulation routes', () => {
     expect(minuteOf(chart.times.at(-1)!)).toBe(minuteOf(server.app.clocks.now(SERVICE)));
     expect(chart.total.at(-1)).toBe(11);
 
+    // A replay of the same service meanwhile reads the real history, not the simulation's rows.
+    const from = minuteOf(wall - 10 * MINUTE_MS) * MINUTE_MS;
+    const to = minuteOf(wall) * MINUTE_MS;
+    const replayed = await getJson<{ service: string; times: number[]; total: number[] }>(`/api/timeline?service=${SERVICE}&mode=replay&from=${from}&to=${to}`);
+    expect(replayed.service).toBe(SERVICE);
+    expect(minuteOf(replayed.times.at(-1)!)).toBe(minuteOf(wall));
+    expect(replayed.total.at(-1)).toBe(7);
+    const pastFrom = t - 10 * MINUTE_MS;
+    const past = await getJson<{ total: number[] }>(`/api/timeline?service=${SERVICE}&mode=replay&from=${pastFrom}&to=${t}`);
+    expect(past.total.reduce((a, b) => a + b, 0)).toBe(0);
+    expect((await fetch(`${server.url}/api/timeline?service=${SERVICE}&mode=later`)).status).toBe(400);
+
     // Ended: the chart is the real history again, and the simulated rows are gone.
     await fetch(`${server.url}/api/simulation/${SERVICE}`, { method: 'DELETE' });
     const real = await getJson<{ times: number[]; total: number[] }>(`/api/timeline?service=${SERVICE}`);
