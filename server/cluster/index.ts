@@ -13,7 +13,7 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
-import type { ChannelState } from '../../shared/protocol.ts';
+import type { ChannelState, Problem } from '../../shared/protocol.ts';
 import type { Clocks, Lease } from '../clocks.ts';
 import type { DedupeLimits } from '../dedupe.ts';
 import type { Channels } from '../playheads/channels.ts';
@@ -30,11 +30,15 @@ const HEALTH_READ_MS = 2_000;
 /** How long an announcement that skips a revision waits for the one(s) before it. */
 const REORDER_MS = 50;
 
-/** A commit on the wire: rows as `[minute, country, count]`, a third of the JSON of objects. */
+/**
+ * A commit on the wire: rows as `[minute, country, count]`, a third of the JSON of objects, with
+ * the row's problem type fourth when it names one (the other nodes' breakdowns follow it too).
+ */
+type WireRow = [number, string, number] | [number, string, number, Problem];
 interface WireCommit {
   service: string;
   rev: number;
-  writes: Array<{ mode: 'add' | 'put'; rows: Array<[number, string, number]> }>;
+  writes: Array<{ mode: 'add' | 'put'; rows: WireRow[] }>;
 }
 
 /** What the nodes tell each other (`io.serverSideEmit`; a node does not hear its own). */
@@ -232,7 +236,7 @@ function toWire(commit: Commit): WireCommit {
   return {
     service: commit.service,
     rev: commit.rev,
-    writes: commit.writes.map((w) => ({ mode: w.mode, rows: w.rows.map((r) => [r.minute, r.country, r.count] as [number, string, number]) })),
+    writes: commit.writes.map((w) => ({ mode: w.mode, rows: w.rows.map((r): WireRow => (r.problem ? [r.minute, r.country, r.count, r.problem] : [r.minute, r.country, r.count])) })),
   };
 }
 
@@ -240,6 +244,9 @@ function fromWire(wire: WireCommit): Commit {
   return {
     service: wire.service,
     rev: wire.rev,
-    writes: wire.writes.map((w) => ({ mode: w.mode, rows: w.rows.map(([minute, country, count]): MinuteCount => ({ service: wire.service, minute, country, count })) })),
+    writes: wire.writes.map((w) => ({
+      mode: w.mode,
+      rows: w.rows.map(([minute, country, count, problem]): MinuteCount => (problem ? { service: wire.service, minute, country, count, problem } : { service: wire.service, minute, country, count })),
+    })),
   };
 }
