@@ -15,21 +15,11 @@ import { applyChanges } from '../../shared/frame.ts';
 import type { CountryStates, Frame, Snapshot } from '../../shared/protocol.ts';
 import { connectClient, watch, type TestSocket } from '../helpers/server.ts';
 import { redisArgs, waitForPort } from '../setup/redis.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const INGEST_TOKEN = 'cluster-test-ingest-token';
 export const CONTROL_TOKEN = 'cluster-test-control-token';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `probe` (sync or async) until it returns a value, or rejects after `ms` saying what it waited for. */
 export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {

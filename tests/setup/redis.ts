@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../helpers/free-port.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,17 +20,6 @@ declare module 'vitest' {
 }
 
 const BIN = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Arguments of a Redis that keeps nothing on disk and listens on loopback only. */
 export function redisArgs(port: number): string[] {
