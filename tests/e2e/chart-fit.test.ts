@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { waitForMap, useBrowser } from '../helpers/browser.ts';
+import { waitForMap, useBrowser, SIZES } from '../helpers/browser.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 
 const browser = useBrowser();
@@ -11,12 +11,6 @@ const PEAK = '/?service=twitter&t=2022-12-29T00:45:00Z&speed=60&playing=0';
  * label (11:00) stands two minutes from the end of the axis, where "11:00 PM" was cut to "11:00 PI".
  */
 const QUIET = '/?service=twitter&t=2022-12-29T10:02:00Z&speed=60&playing=0';
-const SIZES = [
-  [390, 844],
-  [1280, 720],
-  [1920, 1080],
-  [3840, 2160],
-] as const;
 
 /** Opens `link` and waits for its chart: drawn from the timeline the page fetched, every key with its value. */
 async function openChart(page: Page, server: RunningServer, link: string, lang: string, keys: number): Promise<void> {

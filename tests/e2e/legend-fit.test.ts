@@ -1,16 +1,10 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { useBrowser } from '../helpers/browser.ts';
+import { useBrowser, SIZES } from '../helpers/browser.ts';
 import { startServer } from '../helpers/server.ts';
 
 const browser = useBrowser();
 const PAGES = ['/?service=twitter', '/screen?service=twitter', '/embed?service=twitter'] as const;
-const SIZES = [
-  [390, 844],
-  [1280, 720],
-  [1920, 1080],
-  [3840, 2160],
-] as const;
 
 /**
  * Shown tick labels of the map's key that leave the key's box or overlap the shown label before

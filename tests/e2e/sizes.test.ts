@@ -1,16 +1,10 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { useBrowser } from '../helpers/browser.ts';
+import { useBrowser, SIZES } from '../helpers/browser.ts';
 import { startServer } from '../helpers/server.ts';
 
 /** The Twitter outage of 28 December 2022 at its peak minute, paused. */
 const PEAK = '/?service=twitter&t=1672275180000&playing=0';
-const SIZES = [
-  [390, 844],
-  [1280, 720],
-  [1920, 1080],
-  [3840, 2160],
-] as const;
 
 const browser = useBrowser();
 

@@ -5,6 +5,14 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { ensureClientBuilt } from '../../server/client-build.ts';
 
+/** The sizes every page is looked at: a phone, a laptop, a 1080p and a 4K screen. */
+export const SIZES = [
+  [390, 844],
+  [1280, 720],
+  [1920, 1080],
+  [3840, 2160],
+] as const;
+
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 // Flags seen to work with Debian's Chromium here (TOOLCHAIN.md): software GL through SwiftShader,
