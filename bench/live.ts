@@ -25,7 +25,11 @@ export interface LiveOptions {
   viewerCounts: number[];
   /** Report -> frame latency under the fan-out load at these counts. */
   latencyAt: number[];
-  /** Further knee steps, ours alone, while p99 holds. */
+  /**
+   * Further viewer counts for the knee, ours alone: after the fan-out steps, the count halfway
+   * between the largest that held p99 <= 250 ms and the smallest that did not is tried, until
+   * none of these lies between.
+   */
   kneeSteps: number[];
   viewerProcesses: number;
   rounds: number;
@@ -44,7 +48,7 @@ export function liveOptions(quick: boolean, app: string): LiveOptions {
     app,
     viewerCounts: quick ? [1000] : [1000, 3000, 10000],
     latencyAt: quick ? [1000] : [3000, 10000],
-    kneeSteps: quick ? [] : [14000, 18000],
+    kneeSteps: quick ? [] : [2000, 5000, 7000, 10000, 14000, 18000],
     viewerProcesses: 4,
     rounds: quick ? 2 : 3,
     windowSeconds: quick ? 2 : 5,
@@ -161,6 +165,14 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
       connected[target] = total - failed;
       if (failed) notes.push(`${failed} of ${add} viewers failed to connect to ${target ? 'bare' : 'ours'}: ${replies.flatMap((r) => r.errors).slice(0, 3).join('; ')}`);
       return (performance.now() - began) / 1000;
+    };
+    /** Ours to exactly `n` viewers: more connected, or some closed. */
+    const setViewers = async (n: number) => {
+      if (n >= connected[0]!) return connectTo(0, n);
+      const drop = connected[0]! - n;
+      await Promise.all(viewerProcs.map((child, p) => ask(child, { type: 'disconnect', target: 0, count: Math.floor(drop / viewerProcs.length) + (p < drop % viewerProcs.length ? 1 : 0) } satisfies ViewerCommand, 'disconnected')));
+      connected[0] = n;
+      return 0;
     };
     const counters = async () => {
       const replies = await all<Extract<ViewerReply, { type: 'counters' }>>({ type: 'counters' }, 'counters');
@@ -283,15 +295,23 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
         knee.push(await probeLatency(1, options.kneeSeconds));
       }
       // Beyond the largest count, ours alone (the bare viewers' sockets are freed for it).
-      if (options.kneeSteps.length && (knee.at(-1)?.p99 ?? Number.POSITIVE_INFINITY) <= KNEE_P99_MS) {
-        await all({ type: 'disconnect', target: 1 }, 'disconnected');
-        for (const n of options.kneeSteps) {
-          progress(`live, knee: ${n.toLocaleString('en')} viewers of ours at 1 frame/s ...`);
-          await connectTo(0, n);
-          await sleep(3000);
-          knee.push(await probeLatency(1, options.kneeSeconds));
-          if (knee.at(-1)!.p99 > KNEE_P99_MS) break;
+      const tried = new Set(knee.map((k) => k.viewers));
+      for (;;) {
+        const held = Math.max(0, ...knee.filter((k) => k.p99 <= KNEE_P99_MS).map((k) => k.viewers));
+        const failed = Math.min(Number.POSITIVE_INFINITY, ...knee.filter((k) => k.p99 > KNEE_P99_MS).map((k) => k.viewers));
+        const between = options.kneeSteps.filter((n) => n > held && n < failed && !tried.has(n));
+        if (!between.length) break;
+        const n = between[Math.floor(between.length / 2)]!;
+        tried.add(n);
+        if (connected[1]) {
+          // Ours alone from here: the bare server's viewers go.
+          await all({ type: 'disconnect', target: 1 }, 'disconnected');
+          connected[1] = 0;
         }
+        progress(`live, knee: ${n.toLocaleString('en')} viewers of ours at 1 frame/s ...`);
+        await setViewers(n);
+        await sleep(3000);
+        knee.push(await probeLatency(1, options.kneeSeconds));
       }
     } catch (error) {
       if (!fanout.length) throw error;
@@ -314,6 +334,7 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
     const held = knee.filter((k) => k.p99 <= KNEE_P99_MS).map((k) => k.viewers);
     const kneeAt = held.length ? Math.max(...held) : 0;
     const beyond = knee.find((k) => k.p99 > KNEE_P99_MS);
+    knee.sort((x, y) => x.viewers - y.viewers);
     rows.push(valueRow(`viewers one server process holds at 1 frame/s with p99 <= 250 ms (${knee.map((k) => `${k.viewers.toLocaleString('en')}: ${Number.isFinite(k.p99) ? k.p99.toFixed(0) : '> 5000'} ms`).join(', ')})`, 'viewers', [kneeAt], atLeast(10_000, ''), [
       ...(beyond ? [] : [`knee not reached: ${kneeAt.toLocaleString('en')} was the largest step`]),
       ...saturation(knee.map((k) => k.viewerCpu), 'a viewer process'),

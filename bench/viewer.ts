@@ -15,7 +15,8 @@ import net from 'node:net';
 
 export type ViewerCommand =
   | { type: 'connect'; url: string; target: number; count: number; watch: unknown }
-  | { type: 'disconnect'; target: number }
+  /** Closes `count` viewers of the target (all when absent). */
+  | { type: 'disconnect'; target: number; count?: number }
   | { type: 'counters' }
   | { type: 'record'; on: boolean }
   | { type: 'latencies'; probes: Array<{ country: string; count: number; answeredAt: number }> };
@@ -196,8 +197,10 @@ process.on('message', async (command: ViewerCommand) => {
     }
     reply({ type: 'connected', ok, failed: command.count - ok, errors });
   } else if (command.type === 'disconnect') {
+    let left = command.count ?? Number.POSITIVE_INFINITY;
     for (const viewer of viewers) {
       if (viewer.target !== command.target) continue;
+      if (left-- <= 0) break;
       viewers.delete(viewer);
       viewer.socket.destroy();
     }
