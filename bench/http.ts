@@ -22,7 +22,7 @@ export interface HttpOptions {
 }
 
 export function httpOptions(quick: boolean, app: string): HttpOptions {
-  return { app, rounds: quick ? 2 : 3, seconds: quick ? 1.5 : 5, warmupSeconds: quick ? 1 : 3, connections: [50, 500], rowsPerRequest: 100 };
+  return { app, rounds: quick ? 2 : 3, seconds: quick ? 1 : 5, warmupSeconds: quick ? 0.5 : 3, connections: [50, 500], rowsPerRequest: 100 };
 }
 
 interface Window {

@@ -51,12 +51,12 @@ export function liveOptions(quick: boolean, app: string): LiveOptions {
     kneeSteps: quick ? [] : [2000, 5000, 7000, 10000, 14000, 18000],
     viewerProcesses: 4,
     rounds: quick ? 2 : 3,
-    windowSeconds: quick ? 2 : 5,
+    windowSeconds: quick ? 1.5 : 5,
     warmupSeconds: quick ? 1 : 3,
     probesPerSecond: 5,
-    probeSeconds: quick ? 3 : 10,
-    kneeSeconds: quick ? 4 : 10,
-    settleSeconds: quick ? 1 : 1.5,
+    probeSeconds: quick ? 2 : 10,
+    kneeSeconds: quick ? 3 : 10,
+    settleSeconds: quick ? 0.7 : 1.5,
     changingCountries: 200,
   };
 }
@@ -265,7 +265,7 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
         const before = [...connected];
         const rssBefore = servers.map((s) => rssBytes(s.pid));
         const connectSeconds = [await connectTo(0, n), await connectTo(1, n)];
-        await sleep(3000);
+        await sleep(options.settleSeconds * 2000);
         const rssAfter = servers.map((s) => rssBytes(s.pid));
         const added = connected.map((c, i) => c - before[i]!);
         memory.push({ viewers: n, added, rssBefore, rssAfter, bytesPerViewer: servers.map((_, i) => (rssAfter[i]! - rssBefore[i]!) / Math.max(1, added[i]!)), connectSeconds });
@@ -310,7 +310,7 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
         }
         progress(`live, knee: ${n.toLocaleString('en')} viewers of ours at 1 frame/s ...`);
         await setViewers(n);
-        await sleep(3000);
+        await sleep(options.settleSeconds * 2000);
         knee.push(await probeLatency(1, options.kneeSeconds));
       }
     } catch (error) {
