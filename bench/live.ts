@@ -326,6 +326,13 @@ export async function benchLive(options: LiveOptions): Promise<CaseResult> {
       if (feedTrouble) flags.push(`feed posts failed or skipped in ${feedTrouble} windows`);
       rows.push(ratioRow(`fan-out, ${f.viewers.toLocaleString('en')} viewers, ${options.changingCountries} countries changing each second: server CPU per delivered frame vs bare Socket.IO broadcast of the same bytes`, 'us', f.ours.map((w) => w.cpuPerFrameUs), f.bare.map((w) => w.cpuPerFrameUs), atMost(1.1), flags));
     }
+    if (fanout.length >= 2) {
+      // The slope between the smallest and the largest count: what one more viewer costs, without
+      // the work a server does each second whoever watches (the ingest, computing the frame).
+      const [lo, hi] = [fanout[0]!, fanout.at(-1)!];
+      const slope = (x: FanoutWindow[], y: FanoutWindow[]) => x.map((w, i) => ((y[i]!.serverMsPerSecond - w.serverMsPerSecond) * 1000) / (y[i]!.framesPerSecond - w.framesPerSecond));
+      rows.push(ratioRow(`same, marginal: server CPU per added delivered frame between ${lo.viewers.toLocaleString('en')} and ${hi.viewers.toLocaleString('en')} viewers (round by round)`, 'us', slope(lo.ours, hi.ours), slope(lo.bare, hi.bare)));
+    }
     for (const l of latency) {
       const flags = [...saturation([l.viewerCpu], 'a viewer process'), ...(l.failedProbes.length ? [`${l.failedProbes.length} probe POSTs failed (${l.failedProbes[0]})`] : []), ...(l.missed ? [`${l.missed} of ${l.pairs} (viewer, probe) pairs not seen within 5 s (probes no frame showed, per viewer process: ${l.unshown.join('/')})`] : [])];
       rows.push(valueRow(`report answered -> frame at every viewer, ${l.viewers.toLocaleString('en')} viewers, under the fan-out: p50`, 'ms', [l.p50]));
