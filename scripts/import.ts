@@ -1,5 +1,6 @@
 /**
- * Imports history from a CSV, NDJSON or JSON file into the store of a data folder:
+ * Imports history from a CSV, NDJSON or JSON file into the server's store: the SQLite file of a
+ * data folder, or PostgreSQL when DATABASE_URL is set (as the server reads it):
  *
  *   npm run import -- FILE [--service S] [--skip-invalid] [--data-dir DIR]
  *
@@ -31,9 +32,9 @@ import Database from 'better-sqlite3';
 import type { Problem } from '../shared/protocol.ts';
 import { serviceId } from '../shared/schemas.ts';
 import { MINUTE_MS, minuteOf } from '../shared/time.ts';
-import { ConfigError, loadConfig } from '../server/config.ts';
+import { ConfigError, loadConfig, type Config } from '../server/config.ts';
 import { checkRow, FileFormatError, readFileRows, type FileFormat } from '../server/rows.ts';
-import { openSqliteStore } from '../server/store/sqlite.ts';
+import { openStore } from '../server/store/open.ts';
 import type { Dataset, HistoryStore, MinuteCount } from '../server/store/store.ts';
 
 const USAGE = `usage: npm run import -- FILE [--service S] [--skip-invalid] [--data-dir DIR]
@@ -58,7 +59,8 @@ interface Options {
   file: string;
   service: string | undefined;
   skipInvalid: boolean;
-  dataDir: string;
+  /** Where the server reads its history: DATABASE_URL's PostgreSQL, else DATA_DIR's SQLite file. */
+  target: Pick<Config, 'dataDir' | 'databaseUrl' | 'durability'>;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -90,14 +92,16 @@ function parseOptions(argv: string[]): Options {
     if (!result.success) throw new UsageError(`--service: ${result.error.issues[0]!.message}`);
     service = result.data;
   }
-  let dataDir: string;
+  // The server's own settings say where the history is: DATABASE_URL, else DATA_DIR's SQLite file.
+  let target: Options['target'];
   try {
-    dataDir = loadConfig([], process.env, values['data-dir'] ? { dataDir: values['data-dir'] } : {}).dataDir;
+    const { dataDir, databaseUrl, durability } = loadConfig([], process.env, values['data-dir'] ? { dataDir: values['data-dir'] } : {});
+    target = { dataDir, databaseUrl, durability };
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  return { file: positionals[0]!, service, skipInvalid: values['skip-invalid'], dataDir };
+  return { file: positionals[0]!, service, skipInvalid: values['skip-invalid'], target };
 }
 
 /** Opens the input; `bytes` is the size for the progress percentage, when it is known. */
@@ -177,7 +181,7 @@ async function stage(options: Options, started: number): Promise<Staged> {
       yield chunk;
     }
   })(), { objectMode: false });
-  console.error(`${options.file === '-' ? 'stdin' : options.file} (${format}) -> ${options.dataDir}\n${RULE}`);
+  console.error(`${options.file === '-' ? 'stdin' : options.file} (${format}) -> ${options.target.databaseUrl ? `PostgreSQL at ${new URL(options.target.databaseUrl).host}` : options.target.dataDir}\n${RULE}`);
 
   const scratch = openScratch();
   const addTotal = scratch.prepare(`INSERT INTO totals VALUES (?, ?, ?, ?, ?)
@@ -284,7 +288,7 @@ async function main(): Promise<number> {
   }
 
   // Only now is the store opened: a refused file leaves the data folder untouched.
-  const store = openSqliteStore(options.dataDir);
+  const { store } = await openStore(options.target);
   try {
     const { rows, services } = await commit(staged, store);
     const seconds = (Date.now() - started) / 1000;

@@ -5,9 +5,7 @@ import { loadBundledReplays } from './bundled.ts';
 import { CLIENT_DIST, ensureClientBuilt } from './client-build.ts';
 import { Cluster, RedisLink } from './cluster/index.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { openPostgresStore } from './store/postgres.ts';
-import { openSqliteStore } from './store/sqlite.ts';
-import type { ChannelStore, HistoryStore } from './store/store.ts';
+import { openStore } from './store/open.ts';
 
 let config;
 try {
@@ -20,15 +18,8 @@ try {
 const logger = pino({ level: config.logLevel, base: undefined });
 
 // The embedded default is a SQLite file; DATABASE_URL puts the history on PostgreSQL (several nodes).
-let store: HistoryStore & ChannelStore;
-if (config.databaseUrl) {
-  store = await openPostgresStore(config.databaseUrl);
-  logger.info(`history: PostgreSQL at ${new URL(config.databaseUrl).host}`);
-} else {
-  const sqlite = openSqliteStore(config.dataDir, { durability: config.durability });
-  logger.info(`history: ${sqlite.file}`);
-  store = sqlite;
-}
+const { store, where } = await openStore(config);
+logger.info(`history: ${where}`);
 if (config.bundledReplays) await loadBundledReplays(store, logger);
 // REDIS_URL: what several nodes share live (dedupe, channels, clock leases, cross-node events).
 let cluster: Cluster | undefined;

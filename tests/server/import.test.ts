@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterEach, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { COUNTRY_CODES } from '../../shared/countries.ts';
+import { openPostgresStore } from '../../server/store/postgres.ts';
 import { postJson, startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 
 const TSX = path.resolve('node_modules/.bin/tsx');
@@ -159,6 +161,46 @@ describe('npm run import', () => {
     }
     const server = await serve(target);
     expect(await exportText(server, 'twitter', 'csv')).toBe(`time,service,country,count,problem\n${minute(0)},twitter,JP,7,\n${minute(0)},twitter,US,7,\n`);
+  });
+
+  it('writes to PostgreSQL when DATABASE_URL is set, where the nodes read, and to no SQLite file', async () => {
+    const postgres = inject('postgres');
+    if ('error' in postgres) throw new Error(postgres.error);
+    // A database of its own in the test server, dropped after.
+    const name = `import_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    onTestFinished(async () => {
+      const client = new pg.Client({ connectionString: postgres.url });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    });
+    const url = new URL(postgres.url);
+    url.pathname = `/${name}`;
+
+    const files = dir();
+    const file = path.join(files, 'counts.csv');
+    writeFileSync(file, ['time,service,country,count,problem', `${minute(0)},twitter,US,5,`, `${minute(0)},twitter,US,3,app`, `${minute(1)},twitter,JP,7,`, ''].join('\n'));
+    const dataDir = dir();
+    const run = await runImport([file, '--data-dir', dataDir], { DATABASE_URL: url.toString() });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`PostgreSQL at ${url.host}`);
+    expect(existsSync(path.join(dataDir, 'history.sqlite'))).toBe(false);
+
+    const store = await openPostgresStore(url.toString());
+    try {
+      const first = Date.parse(minute(0)) / 60_000;
+      const rows = await store.rows('twitter', first, first + 1);
+      expect(rows.map((r) => [r.minute - first, r.country, r.count])).toEqual([
+        [0, 'US', 8],
+        [1, 'JP', 7],
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('commits nothing when a row is bad, naming each bad line and field; --skip-invalid imports the rest', async () => {
