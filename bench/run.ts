@@ -5,7 +5,7 @@
  *
  *   npm run bench                     all default cases (about 15 minutes)
  *   npm run bench -- --quick          fewer rounds, shorter windows, the smaller viewer counts (about a minute)
- *   npm run bench -- <case> [--quick] one case: reports, ingest, live, seek, tween, frames, names, soak [minutes], cluster
+ *   npm run bench -- <case> [--quick] one case: reports, ingest, live, seek, tween, frames, names, soak [minutes], cluster, seek-postgres
  *   --app DIR                         start our server from another checkout (reports, ingest, live)
  *   --viewers 1000,3000               the live case's viewer counts
  *
@@ -52,6 +52,20 @@ const CASES: Record<string, () => Promise<CaseResult>> = {
       ],
       detail: s,
       notes: [`Seek: ${(s.bytesPerCount).toFixed(1)} bytes on disk per stored count; the history was ${s.cached ? `copied from an earlier run's build (${s.buildSeconds.toFixed(0)} s when built)` : `built in ${s.buildSeconds.toFixed(0)} s (kept for the next run)`}.`],
+    };
+  },
+  /** Not in the default run: the PostgreSQL store's seek (DATABASE_URL) against SQLite's, the same history. */
+  async 'seek-postgres'() {
+    const { benchSeekEngines } = await import('./store.ts');
+    const s = await benchSeekEngines(quick ? 7 : 30, quick ? 40 : 100, quick ? 2 : 4);
+    return {
+      name: 'seek-postgres',
+      rows: [
+        ratioRow(`seek on PostgreSQL vs SQLite, ${(s.rows / 1e6).toFixed(1)}M rows, to the snapshot on the client: p50`, 'ms', s.postgres.map((r) => r.p50), s.sqlite.map((r) => r.p50)),
+        ratioRow('same: p99', 'ms', s.postgres.map((r) => r.p99), s.sqlite.map((r) => r.p99), atMost(1.5)),
+      ],
+      detail: s,
+      notes: [`Seek on PostgreSQL: the history put into a private PostgreSQL in ${s.postgresBuildSeconds.toFixed(0)} s, ${s.rounds} alternated rounds per engine after a warm-up.`],
     };
   },
   async tween() {

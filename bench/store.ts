@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { COUNTRY_CODES } from '../shared/countries.ts';
 import { minuteOf } from '../shared/time.ts';
+import { openPostgresStore } from '../server/store/postgres.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';
-import type { MinuteCount } from '../server/store/store.ts';
+import type { HistoryStore, MinuteCount } from '../server/store/store.ts';
 import { connectClient, startServer, tempDataDir, watch } from '../tests/helpers/server.ts';
 
 export interface SeekBench {
@@ -45,6 +46,26 @@ interface BuiltHistory {
   buildSeconds: number;
 }
 
+/** One row per country per minute over `days` up to `end`, the same for every store (a fixed seed). */
+async function fill(store: HistoryStore, days: number, end: number, label = ''): Promise<BuiltHistory> {
+  const start = end - days * 1440;
+  const built = Date.now();
+  let rows = 0;
+  let seed = 1;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  for (let day = 0; day < days; day++) {
+    const batch: MinuteCount[] = [];
+    for (let m = start + day * 1440; m < start + (day + 1) * 1440; m++) {
+      for (const country of COUNTRY_CODES) batch.push({ service: 'bench', minute: m, country, count: 1 + Math.floor(random() * 40) });
+    }
+    await store.put(batch);
+    rows += batch.length;
+    process.stderr.write(`\r  building the ${days}-day history${label}: day ${day + 1}/${days}, ${rows.toLocaleString('en')} rows`);
+  }
+  process.stderr.write('\n');
+  return { start, end, rows, buildSeconds: (Date.now() - built) / 1000 };
+}
+
 async function buildHistory(dataDir: string, days: number): Promise<BuiltHistory & { cached: boolean }> {
   const cachedFile = path.join(CACHE_DIR, `seek-v${CACHE_VERSION}-${days}d.sqlite`);
   const metaFile = `${cachedFile}.json`;
@@ -60,29 +81,36 @@ async function buildHistory(dataDir: string, days: number): Promise<BuiltHistory
     }
   }
   const store = openSqliteStore(dataDir);
-  const end = minuteOf(Date.now()) - 60;
-  const start = end - days * 1440;
-  const built = Date.now();
-  let rows = 0;
-  let seed = 1;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
-  for (let day = 0; day < days; day++) {
-    const batch: MinuteCount[] = [];
-    for (let m = start + day * 1440; m < start + (day + 1) * 1440; m++) {
-      for (const country of COUNTRY_CODES) batch.push({ service: 'bench', minute: m, country, count: 1 + Math.floor(random() * 40) });
-    }
-    await store.put(batch);
-    rows += batch.length;
-    process.stderr.write(`\r  building the ${days}-day history: day ${day + 1}/${days}, ${rows.toLocaleString('en')} rows`);
-  }
-  process.stderr.write('\n');
-  const meta: BuiltHistory = { start, end, rows, buildSeconds: (Date.now() - built) / 1000 };
+  const meta = await fill(store, days, minuteOf(Date.now()) - 60);
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   await store.close();
   mkdirSync(CACHE_DIR, { recursive: true });
   copyFileSync(target, cachedFile);
   writeFileSync(metaFile, JSON.stringify(meta));
   return { ...meta, cached: false };
+}
+
+/** `seeks` watches at random moments of [start, end], each followed by a bare round trip (an unknown channel). */
+async function seekOn(url: string, start: number, end: number, seeks: number, random: () => number): Promise<{ seekMs: number[]; roundTripMs: number[] }> {
+  const socket = connectClient(url);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const seekMs: number[] = [];
+  const roundTripMs: number[] = [];
+  try {
+    for (let i = 0; i < seeks; i++) {
+      const t = (start + 60 + Math.floor(random() * (end - start - 60))) * 60_000 + Math.floor(random() * 60_000);
+      let began = performance.now();
+      const ack = await watch(socket, { service: 'bench', t, speed: 60, playing: false });
+      seekMs.push(performance.now() - began);
+      if (!ack.ok || Object.keys(ack.data.countries).length < 200) throw new Error('seek returned no frame');
+      began = performance.now();
+      await watch(socket, { channel: 'none' });
+      roundTripMs.push(performance.now() - began);
+    }
+  } finally {
+    socket.disconnect();
+  }
+  return { seekMs, roundTripMs };
 }
 
 /** Seeks over a dense 30-day history of every country (one row per country per minute). */
@@ -95,21 +123,7 @@ export async function benchSeek(days = 30, seeks = 300): Promise<SeekBench> {
   const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
 
   const server = await startServer({}, { store, dataDir });
-  const socket = connectClient(server.url);
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  const seekMs: number[] = [];
-  const roundTripMs: number[] = [];
-  for (let i = 0; i < seeks; i++) {
-    const t = (start + 60 + Math.floor(random() * (end - start - 60))) * 60_000 + Math.floor(random() * 60_000);
-    let began = performance.now();
-    const ack = await watch(socket, { service: 'bench', t, speed: 60, playing: false });
-    seekMs.push(performance.now() - began);
-    if (!ack.ok || Object.keys(ack.data.countries).length < 200) throw new Error('seek returned no frame');
-    began = performance.now();
-    await watch(socket, { channel: 'none' });
-    roundTripMs.push(performance.now() - began);
-  }
-  socket.disconnect();
+  const { seekMs, roundTripMs } = await seekOn(server.url, start, end, seeks, random);
   await server.close();
   await store.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -123,4 +137,56 @@ export async function benchSeek(days = 30, seeks = 300): Promise<SeekBench> {
     roundTripP50: quantile(roundTripMs, 0.5),
     roundTripP99: quantile(roundTripMs, 0.99),
   };
+}
+
+export interface SeekEngines {
+  rows: number;
+  /** Seconds to put the history into PostgreSQL (day by day, as an import would). */
+  postgresBuildSeconds: number;
+  rounds: number;
+  /** Per round (alternated, SQLite and PostgreSQL in turn): p50 and p99 of that round's seeks, ms. */
+  sqlite: Array<{ p50: number; p99: number }>;
+  postgres: Array<{ p50: number; p99: number }>;
+}
+
+/**
+ * The same seeks over the same history on SQLite and on PostgreSQL (DATABASE_URL's store), in
+ * alternated rounds of one run: the PostgreSQL store's seek against the embedded default's.
+ * PostgreSQL is a private server of this run (or BENCH_DATABASE_URL's), its history put day by day.
+ */
+export async function benchSeekEngines(days = 30, seeksPerRound = 100, rounds = 4): Promise<SeekEngines> {
+  const { Processes } = await import('../tests/cluster/nodes.ts');
+  const processes = new Processes();
+  const dataDir = tempDataDir();
+  try {
+    const built = await buildHistory(dataDir, days);
+    const sqlite = openSqliteStore(dataDir);
+    const serverUrl = process.env.BENCH_DATABASE_URL ?? (await processes.postgres()).url;
+    const postgres = await openPostgresStore(await processes.database(serverUrl));
+    const filled = await fill(postgres, days, built.end, ' in PostgreSQL');
+    const servers = {
+      sqlite: await startServer({}, { store: sqlite, dataDir }),
+      postgres: await startServer({}, { store: postgres, dataDir: tempDataDir() }),
+    };
+    const out: SeekEngines = { rows: built.rows, postgresBuildSeconds: filled.buildSeconds, rounds, sqlite: [], postgres: [] };
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    // A warm-up round each, not counted: the first reads fill the engines' caches.
+    for (const engine of ['sqlite', 'postgres'] as const) await seekOn(servers[engine].url, built.start, built.end, 20, random);
+    for (let r = 0; r < rounds; r++) {
+      for (const engine of r % 2 === 0 ? (['sqlite', 'postgres'] as const) : (['postgres', 'sqlite'] as const)) {
+        const { seekMs } = await seekOn(servers[engine].url, built.start, built.end, seeksPerRound, random);
+        out[engine].push({ p50: quantile(seekMs, 0.5), p99: quantile(seekMs, 0.99) });
+        process.stderr.write(`  seek round ${r + 1}/${rounds} on ${engine}: p50 ${quantile(seekMs, 0.5).toFixed(1)} ms, p99 ${quantile(seekMs, 0.99).toFixed(1)} ms\n`);
+      }
+    }
+    await servers.sqlite.close();
+    await servers.postgres.close();
+    await sqlite.close();
+    await postgres.close();
+    return out;
+  } finally {
+    await processes.stopAll();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
