@@ -341,8 +341,12 @@ export class PostgresStore implements HistoryStore, ChannelStore {
   }
 
   async range(service: string): Promise<{ from: number; to: number } | null> {
+    // Two index probes at the ends of the service's part of the primary key (service, minute, ...):
+    // min/max over a join on the name read every row of the service (1.5 s on a 30-day history).
     const { rows } = await this.pool.query<{ from: number | null; to: number | null }>(
-      'SELECT min(c.minute) AS "from", max(c.minute) AS "to" FROM counts c JOIN services s ON s.id = c.service WHERE s.name = $1',
+      `WITH s AS (SELECT id FROM services WHERE name = $1)
+       SELECT (SELECT minute FROM counts WHERE service = (SELECT id FROM s) ORDER BY minute LIMIT 1) AS "from",
+              (SELECT minute FROM counts WHERE service = (SELECT id FROM s) ORDER BY minute DESC LIMIT 1) AS "to"`,
       [service],
     );
     const r = rows[0];
