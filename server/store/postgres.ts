@@ -9,6 +9,7 @@ import { migrate } from './postgres-schema.ts';
 import type { MinuteRow } from '../../shared/frame.ts';
 import type { ChannelState } from '../../shared/protocol.ts';
 import {
+  CommitListeners,
   type ChannelStore,
   type Commit,
   type Dataset,
@@ -71,7 +72,7 @@ export class PostgresStore implements HistoryStore, ChannelStore {
   private readonly serviceIds = new Map<string, number>();
   private queue: Job[] = [];
   private committing: Promise<void> | undefined;
-  private readonly commitListeners = new Set<(commit: Commit) => void>();
+  private readonly commitListeners = new CommitListeners();
   /** Each service's revision after this process's last commit that touched it. */
   private readonly announced = new Map<string, number>();
   private closed = false;
@@ -254,22 +255,12 @@ export class PostgresStore implements HistoryStore, ChannelStore {
   }
 
   private announce(jobs: Job[], revisions: Map<string, number>): void {
-    if (this.commitListeners.size === 0) return;
-    for (const [service, rev] of revisions) {
-      const writes = jobs.flatMap((j) => {
-        if (j.kind !== 'write') return [];
-        const rows = j.rows.filter((r) => r.service === service);
-        return rows.length > 0 ? [{ mode: j.mode, rows }] : [];
-      });
-      // A drop is announced as nothing written: the revision moved, so caches of the key read again.
-      const commit: Commit = { service, rev, writes };
-      for (const listener of this.commitListeners) listener(commit);
-    }
+    // A drop is announced as nothing written: the revision moved, so caches of the key read again.
+    this.commitListeners.announce(revisions, jobs.flatMap((j) => (j.kind === 'write' ? [{ mode: j.mode, rows: j.rows }] : [])));
   }
 
   onCommit(listener: (commit: Commit) => void): () => void {
-    this.commitListeners.add(listener);
-    return () => this.commitListeners.delete(listener);
+    return this.commitListeners.add(listener);
   }
 
   async rowsAt(service: string, from: number, to: number): Promise<RowsAt> {

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { MinuteRow } from '../../shared/frame.ts';
 import type { ChannelState } from '../../shared/protocol.ts';
-import { SLOT_MINUTES, splitByProblem, type ChannelStore, type ProblemRow, type Commit, type Dataset, type HistoryStore, type IdempotencyKey, type IdempotentResult, type MinuteCount, type RowsAt, type SlotRow, type StorageHealth } from './store.ts';
+import { CommitListeners, SLOT_MINUTES, splitByProblem, type ChannelStore, type ProblemRow, type Commit, type Dataset, type HistoryStore, type IdempotencyKey, type IdempotentResult, type MinuteCount, type RowsAt, type SlotRow, type StorageHealth } from './store.ts';
 import type { Durability, WriteJob, WriteResult, WriterData, WriterMessage } from './writer-messages.ts';
 
 /**
@@ -88,7 +88,7 @@ export class SqliteStore implements HistoryStore, ChannelStore {
   private readonly serviceIds = new Map<string, number>();
   private readonly statements;
   private drained: (() => void) | undefined;
-  private readonly commitListeners = new Set<(commit: Commit) => void>();
+  private readonly commitListeners = new CommitListeners();
   /** Each service's revision after this process's last commit that touched it. */
   private readonly announced = new Map<string, number>();
   /** The last revisions read, and the data_version they were read at (see revisions()). */
@@ -247,20 +247,11 @@ export class SqliteStore implements HistoryStore, ChannelStore {
 
   private announce(jobs: WriteJob[], revisions: WriteResult['revisions']): void {
     for (const [service, rev] of revisions) this.announced.set(service, rev);
-    if (this.commitListeners.size === 0) return;
-    for (const [service, rev] of revisions) {
-      const writes = jobs.flatMap((j) => {
-        const rows = j.rows.filter((r) => r.service === service);
-        return rows.length > 0 && j.mode !== 'probe' ? [{ mode: j.mode, rows }] : [];
-      });
-      const commit: Commit = { service, rev, writes };
-      for (const listener of this.commitListeners) listener(commit);
-    }
+    this.commitListeners.announce(revisions, jobs.flatMap((j) => (j.mode === 'probe' ? [] : [{ mode: j.mode, rows: j.rows }])));
   }
 
   onCommit(listener: (commit: Commit) => void): () => void {
-    this.commitListeners.add(listener);
-    return () => this.commitListeners.delete(listener);
+    return this.commitListeners.add(listener);
   }
 
   async rowsAt(service: string, from: number, to: number): Promise<RowsAt> {

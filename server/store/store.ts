@@ -42,7 +42,40 @@ export interface Commit {
   service: string;
   rev: number;
   /** `add` rows were added to what was stored; `put` rows replaced it. */
-  writes: ReadonlyArray<{ mode: 'add' | 'put'; rows: readonly MinuteCount[] }>;
+  writes: readonly CommitWrite[];
+}
+
+/** One write of a commit, in commit order: `add` rows were added, `put` rows replaced. */
+export interface CommitWrite {
+  mode: 'add' | 'put';
+  rows: readonly MinuteCount[];
+}
+
+/**
+ * The listeners of `HistoryStore.onCommit`, one implementation for every store: after a commit,
+ * each service it moved is announced with its new revision and the writes (in order) that touched
+ * it. A service moved with no rows of its own (a drop) is announced with no writes: caches of it
+ * read again.
+ */
+export class CommitListeners {
+  private readonly listeners = new Set<(commit: Commit) => void>();
+
+  add(listener: (commit: Commit) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  announce(revisions: Iterable<readonly [string, number]>, writes: readonly CommitWrite[]): void {
+    if (this.listeners.size === 0) return;
+    for (const [service, rev] of revisions) {
+      const mine = writes.flatMap((w) => {
+        const rows = w.rows.filter((r) => r.service === service);
+        return rows.length > 0 ? [{ mode: w.mode, rows }] : [];
+      });
+      const commit: Commit = { service, rev, writes: mine };
+      for (const listener of this.listeners) listener(commit);
+    }
+  }
 }
 
 /** The first and last minute a commit wrote. */
