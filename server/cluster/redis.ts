@@ -40,6 +40,12 @@ export class RedisLink {
   ) {
     this.adapterClient = client.duplicate({ disableOfflineQueue: false });
     this.adapterClient.on('error', () => {});
+    // The adapter sends its ephemeral messages (serverSideEmit: the commit and channel
+    // announcements) with PUBLISH and drops the promise: a connection reset in flight, as when
+    // Redis is killed, was an unhandled rejection that killed the node. A lost announcement is
+    // caught up by the revisions poll, so a failed publish is only let go of.
+    const publish = this.adapterClient.publish.bind(this.adapterClient) as (...args: unknown[]) => Promise<number>;
+    (this.adapterClient as unknown as { publish: typeof publish }).publish = (...args) => publish(...args).catch(() => 0);
     client.on('error', (error: Error) => {
       // Logged once per outage; the client reconnects by itself.
       if (this.downSince !== undefined) return;
