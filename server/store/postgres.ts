@@ -264,24 +264,30 @@ export class PostgresStore implements HistoryStore, ChannelStore {
   }
 
   async rowsAt(service: string, from: number, to: number): Promise<RowsAt> {
-    // One statement is one snapshot: the revision and the rows agree.
-    const { rows } = await this.pool.query<{ rev: string; minute: number | null; country: string | null; problem: Problem | null; count: string | null }>(
-      `SELECT s.rev, c.minute, c.country, c.problem, c.count FROM services s
-       LEFT JOIN (
-         SELECT service, minute, country, NULL AS problem, count FROM counts
-           WHERE service = (SELECT id FROM services WHERE name = $1) AND minute BETWEEN $2 AND $3
-         UNION ALL SELECT service, minute, country, problem, count FROM problems
-           WHERE service = (SELECT id FROM services WHERE name = $1) AND minute BETWEEN $2 AND $3
-       ) c ON c.service = s.id
-       WHERE s.name = $1`,
+    // One statement is one snapshot: the revision and the rows agree. A seek reads 11k rows (45
+    // minutes of 250 countries): as one space-separated string each they cost a third of what
+    // 11k result rows do to send and parse (bench/store.ts, seek-postgres). Country codes and
+    // problem names hold no spaces.
+    const { rows } = await this.pool.query<{ rev: string; counts: string | null; problems: string | null }>(
+      `SELECT s.rev,
+         (SELECT string_agg(minute || ' ' || country || ' ' || count, ' ') FROM counts
+            WHERE service = s.id AND minute BETWEEN $2 AND $3) AS counts,
+         (SELECT string_agg(minute || ' ' || country || ' ' || problem || ' ' || count, ' ') FROM problems
+            WHERE service = s.id AND minute BETWEEN $2 AND $3) AS problems
+       FROM services s WHERE s.name = $1`,
       [service, from, to],
     );
-    if (rows.length === 0) return { rows: [], problems: [], rev: 0 };
-    return {
-      rev: Number(rows[0]!.rev),
-      rows: rows.filter((r) => r.minute !== null && r.problem === null).map((r) => ({ minute: r.minute!, country: r.country!, count: Number(r.count) })),
-      problems: rows.filter((r) => r.problem !== null).map((r) => ({ minute: r.minute!, country: r.country!, problem: r.problem!, count: Number(r.count) })),
-    };
+    const found = rows[0];
+    if (!found) return { rows: [], problems: [], rev: 0 };
+    const counts: MinuteRow[] = [];
+    const words = found.counts?.split(' ') ?? [];
+    for (let i = 0; i + 2 < words.length; i += 3) counts.push({ minute: Number(words[i]), country: words[i + 1]!, count: Number(words[i + 2]) });
+    const problems: ProblemRow[] = [];
+    const parts = found.problems?.split(' ') ?? [];
+    for (let i = 0; i + 3 < parts.length; i += 4) {
+      problems.push({ minute: Number(parts[i]), country: parts[i + 1]!, problem: parts[i + 2] as Problem, count: Number(parts[i + 3]) });
+    }
+    return { rev: Number(found.rev), rows: counts, problems };
   }
 
   async revisions(): Promise<Map<string, number>> {

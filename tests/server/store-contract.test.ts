@@ -143,6 +143,17 @@ for (const engine of ENGINES) {
       expect(second.rev).toBe(first.rev + 1);
       expect(second.rows).toEqual([{ minute: T0, country: 'US', count: 2 }]);
       expect((await store.revisions()).get('a')).toBe(second.rev);
+      // A known service with nothing in the span still says its revision.
+      expect(await store.rowsAt('a', T0 + 5, T0 + 9)).toEqual({ rows: [], problems: [], rev: second.rev });
+      // Many minutes and countries, each row whole, with a hyphenated problem name.
+      const many = [T0 + 1, T0 + 2, T0 + 3].flatMap((minute) => ['GB', 'JP', 'BR'].map((country, i) => ({ service: 'a', country, minute, count: 1000 + minute - T0 + i })));
+      await store.add([...many, { service: 'a', country: 'JP', minute: T0 + 2, count: 5, problem: 'server-connection' }]);
+      const wide = await store.rowsAt('a', T0 + 1, T0 + 3);
+      const byKey = (r: { minute: number; country: string }) => `${r.minute} ${r.country}`;
+      expect([...wide.rows].sort((x, y) => byKey(x).localeCompare(byKey(y)))).toEqual(
+        many.map(({ minute, country, count }) => ({ minute, country, count: count + (minute === T0 + 2 && country === 'JP' ? 5 : 0) })).sort((x, y) => byKey(x).localeCompare(byKey(y))),
+      );
+      expect(wide.problems).toEqual([{ minute: T0 + 2, country: 'JP', problem: 'server-connection', count: 5 }]);
     });
 
     it('drops a key whole (a simulation run), and moves its revision so caches notice', async () => {
