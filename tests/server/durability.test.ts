@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { Durability } from '../../server/store/writer-messages.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { tempDataDir, waitFor } from '../helpers/server.ts';
 
 const children: ChildProcess[] = [];
@@ -12,15 +12,6 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The real server as `npm start` runs it, in its own process, so it can really be killed. */
 async function startProcess(dataDir: string, port: number, durability: Durability): Promise<ChildProcess> {
