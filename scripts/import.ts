@@ -261,6 +261,10 @@ async function commit(staged: Staged, store: HistoryStore): Promise<{ rows: numb
   // One dataset per service, so the server can tell where each service's history came from.
   const datasets = services.map((s) => ({ key: services.length > 1 ? `${key}:${s.service}` : key, ...s }));
   for (const d of datasets) await store.markDataset(d);
+  if (store.afterBulkLoad && committed > 0) {
+    progress(`updating the database's statistics after ${fmt(committed)} rows`, true);
+    await store.afterBulkLoad();
+  }
   return { rows: committed, services: datasets };
 }
 

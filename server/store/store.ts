@@ -188,6 +188,12 @@ export interface HistoryStore {
   onCommit(listener: (commit: Commit) => void): () => void;
   /** Deletes every row of `service` (a simulation run) and moves its revision. */
   dropService(service: string): Promise<void>;
+  /**
+   * After a bulk load (an import): brings the engine's statistics and visibility up to date, so
+   * the reads right after it are planned and run as they will be once the engine has caught up.
+   * Engines that need nothing leave it out.
+   */
+  afterBulkLoad?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -201,6 +201,19 @@ describe('npm run import', () => {
     } finally {
       await store.close();
     }
+    // The tables are vacuumed and analysed before the import says it is done: the first seeks do
+    // not wait for autovacuum.
+    expect(run.stderr).toContain("updating the database's statistics after 3 rows");
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ relname: string }>(
+        "SELECT relname FROM pg_stat_user_tables WHERE relname IN ('counts', 'problems', 'slots') AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL ORDER BY relname",
+      );
+      expect(rows.map((r) => r.relname)).toEqual(['counts', 'problems', 'slots']);
+    } finally {
+      await client.end();
+    }
   });
 
   it('commits nothing when a row is bad, naming each bad line and field; --skip-invalid imports the rest', async () => {
