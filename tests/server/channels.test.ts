@@ -1,20 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelState, Incident, Snapshot } from '../../shared/protocol.ts';
 import { dataTimeAt } from '../../shared/time.ts';
-import { connectClient, startServer, tempDataDir, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
+import { useServers } from '../helpers/per-test.ts';
+import { tempDataDir, waitFor, watch, type RunningServer, type StartOptions, type TestSocket } from '../helpers/server.ts';
 
 const TOKEN = 'producer-token-for-tests';
-let servers: RunningServer[] = [];
-const sockets: TestSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  for (const s of servers.splice(0)) await s.close();
-});
+const servers = useServers();
 
-async function start(overrides = {}, options: Parameters<typeof startServer>[1] = {}): Promise<RunningServer> {
-  const server = await startServer({ controlToken: TOKEN, ...overrides }, { bundled: true, ...options });
-  servers.push(server);
-  return server;
+function start(overrides = {}, options: StartOptions = {}): Promise<RunningServer> {
+  return servers.start({ controlToken: TOKEN, ...overrides }, { bundled: true, ...options });
 }
 
 function put(server: RunningServer, name: string, body: unknown, token: string | null = TOKEN) {
@@ -26,9 +20,7 @@ function put(server: RunningServer, name: string, body: unknown, token: string |
 }
 
 function screen(server: RunningServer): TestSocket {
-  const socket = connectClient(server.url);
-  sockets.push(socket);
-  return socket;
+  return servers.client(server);
 }
 
 /** The data time a screen derives from a snapshot's server-timestamped clock, at server time `now`. */
@@ -159,7 +151,6 @@ describe('named channels', () => {
     await put(first, 'studio', { service: 'twitter', t, playing: false, theme: 'light', camera: { mode: 'fixed', bounds: [-25, 34, 45, 71] } });
     await put(first, 'wall', { service: 'rogers' });
     await first.close();
-    servers = servers.filter((s) => s !== first);
 
     const second = await start({}, { dataDir });
     const channels = (await (await fetch(`${second.url}/api/channels`)).json()).data as ChannelState[];

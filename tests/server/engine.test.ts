@@ -4,7 +4,8 @@ import { applyChanges } from '../../shared/frame.ts';
 import type { CountryStates, Snapshot } from '../../shared/protocol.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import type { RowsAt } from '../../server/store/store.ts';
-import { connectClient, postJson, startServer, tempDataDir, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
+import { useServers } from '../helpers/per-test.ts';
+import { postJson, tempDataDir, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
 /** A real SQLite store whose reads can be made to fail, as a failing disk would, and are counted. */
 class FailingReads extends SqliteStore {
@@ -33,19 +34,15 @@ class FailingReads extends SqliteStore {
 
 let server: RunningServer | undefined;
 let store: SqliteStore | undefined;
-const sockets: TestSocket[] = [];
+// Registered before useServers(), so the store is closed after the server that uses it.
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await server?.close();
   await store?.close();
-  server = undefined;
   store = undefined;
 });
+const servers = useServers();
 
 function client(): TestSocket {
-  const socket = connectClient(server!.url);
-  sockets.push(socket);
-  return socket;
+  return servers.client(server!);
 }
 
 const ingest = (rows: Array<{ country: string; count: number; service?: string; at?: number }>) =>
@@ -70,7 +67,7 @@ describe('playhead engine', () => {
     const dataDir = tempDataDir();
     const failing = new FailingReads(path.join(dataDir, 'history.sqlite'));
     store = failing;
-    server = await startServer({ frameMs: 20 }, { store: failing, dataDir });
+    server = await servers.start({ frameMs: 20 }, { store: failing, dataDir });
     await ingest([{ country: 'US', count: 5 }]);
     const socket = client();
     const ack = await watch(socket, { service: 'twitter' });
@@ -93,7 +90,7 @@ describe('playhead engine', () => {
   });
 
   it('shares one computed frame between rooms at the same moment', async () => {
-    server = await startServer({ frameMs: 20 });
+    server = await servers.start({ frameMs: 20 });
     const t = Date.now() - 2 * 3600_000;
     await ingest([{ country: 'JP', count: 2_529, at: t }]);
     const before = server.app.frames.stats();
@@ -112,7 +109,7 @@ describe('playhead engine', () => {
     const dataDir = tempDataDir();
     const counting = new FailingReads(path.join(dataDir, 'history.sqlite'));
     store = counting;
-    server = await startServer({}, { store: counting, dataDir });
+    server = await servers.start({}, { store: counting, dataDir });
     // The first minute of this slot a week ago: that week counts, having history from its start.
     const weekAgo = Math.floor(Date.now() / 900_000) * 900_000 - 7 * 86_400_000;
     await ingest([{ country: 'US', count: 300, at: weekAgo, service: 'facebook' }]);
@@ -134,7 +131,7 @@ describe('playhead engine', () => {
     const dataDir = tempDataDir();
     const counting = new FailingReads(path.join(dataDir, 'history.sqlite'));
     store = counting;
-    server = await startServer({ frameMs: 10 }, { store: counting, dataDir });
+    server = await servers.start({ frameMs: 10 }, { store: counting, dataDir });
     const socket = client();
     const ack = await watch(socket, { service: 'twitter' });
     if (!ack.ok) throw new Error(ack.error.message);

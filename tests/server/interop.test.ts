@@ -3,19 +3,18 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyChanges } from '../../shared/frame.ts';
 import type { CountryStates } from '../../shared/protocol.ts';
-import { connectClient, postJson, startServer, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
+import { useServers } from '../helpers/per-test.ts';
+import { postJson, waitFor, watch, type RunningServer } from '../helpers/server.ts';
 
 // Debian's interpreter, where .ci/run installs python3-socketio (the machine's default python3 may be another).
 const PYTHON = '/usr/bin/python3';
 
+const servers = useServers();
 let server: RunningServer | undefined;
 let python: ChildProcessWithoutNullStreams | undefined;
-const sockets: TestSocket[] = [];
-afterEach(async () => {
+// Registered after useServers(), so the Python client is gone before the server closes.
+afterEach(() => {
   python?.kill();
-  for (const s of sockets.splice(0)) s.disconnect();
-  await server?.close();
-  server = undefined;
 });
 
 /** The Python viewer's answers, one JSON object a line. */
@@ -47,9 +46,8 @@ function lines(child: ChildProcessWithoutNullStreams) {
 describe('protocol 2 from another language', () => {
   it('a Python Socket.IO client receives frames as objects and merges the same counts as the JavaScript client', async () => {
     // Ten public reports from this one machine must all count: lift the per-network cap.
-    server = await startServer({ frameMs: 20, reportsCountedPerNetwork: 100 });
-    const js = connectClient(server.url);
-    sockets.push(js);
+    server = await servers.start({ frameMs: 20, reportsCountedPerNetwork: 100 });
+    const js = servers.client(server);
     const ack = await watch(js, { service: 'twitter' });
     if (!ack.ok) throw new Error(ack.error.message);
     let states: CountryStates = ack.data.countries;

@@ -1,20 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyChanges } from '../../shared/frame.ts';
 import type { CountryStates, Frame, Snapshot } from '../../shared/protocol.ts';
-import { connectClient, postJson, startServer, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
+import { useServers } from '../helpers/per-test.ts';
+import { postJson, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
+const servers = useServers();
 let server: RunningServer | undefined;
-const sockets: TestSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await server?.close();
-  server = undefined;
-});
 
 function client(reconnectionDelay?: number): TestSocket {
-  const socket = connectClient(server!.url, reconnectionDelay);
-  sockets.push(socket);
-  return socket;
+  return servers.client(server!, reconnectionDelay);
 }
 
 function ingest(rows: Array<{ country: string; count: number; at?: number; service?: string }>) {
@@ -45,7 +39,7 @@ function data<T>(ack: { ok: true; data: T } | { ok: false; error: { message: str
 
 describe('live frames', () => {
   it('acks watch with the full snapshot, then sends exact counts as deltas', async () => {
-    server = await startServer();
+    server = await servers.start();
     await ingest([{ country: 'US', count: 10_000 }]);
     const socket = client();
     const snapshot = data(await watch(socket, { service: 'twitter' }));
@@ -70,7 +64,7 @@ describe('live frames', () => {
   });
 
   it('gives a late watcher the state and seq the room is at, so deltas continue from it exactly', async () => {
-    server = await startServer({ frameMs: 20 });
+    server = await servers.start({ frameMs: 20 });
     const first = client();
     const feedA = follow(first, data(await watch(first, { service: 'twitter' })));
     const countries = ['US', 'JP', 'GB', 'DE', 'FR', 'BR', 'IN', 'CA'];
@@ -91,7 +85,7 @@ describe('live frames', () => {
   });
 
   it('sends nothing while nothing changes', async () => {
-    server = await startServer({ frameMs: 50 });
+    server = await servers.start({ frameMs: 50 });
     await ingest([{ country: 'US', count: 3 }]);
     const socket = client();
     const feed = follow(socket, data(await watch(socket, { service: 'twitter' })));
@@ -101,7 +95,7 @@ describe('live frames', () => {
   });
 
   it('keeps services apart: a watcher gets only its own service', async () => {
-    server = await startServer();
+    server = await servers.start();
     const socket = client();
     const feed = follow(socket, data(await watch(socket, { service: 'youtube' })));
     await ingest([{ country: 'US', count: 50 }]);
@@ -112,7 +106,7 @@ describe('live frames', () => {
   });
 
   it('gives a reconnecting client a fresh snapshot with what it missed', async () => {
-    server = await startServer();
+    server = await servers.start();
     const socket = client();
     const snapshots: CountryStates[] = [];
     const snapshotArrived = () => new Promise<void>((resolve) => {
@@ -138,7 +132,7 @@ describe('live frames', () => {
 
   it('sends a country back to zero when its reports leave the window', async () => {
     let now = Date.now();
-    server = await startServer({ windowMinutes: 15 });
+    server = await servers.start({ windowMinutes: 15 });
     // Data time moves on through a clock lease, as the simulator does, rather than by waiting 16 minutes.
     await ingest([{ country: 'IT', count: 8, at: now }]);
     const socket = client();
@@ -157,7 +151,7 @@ describe('live frames', () => {
   });
 
   it('answers a malformed watch with a stable code and the reason', async () => {
-    server = await startServer();
+    server = await servers.start();
     const socket = client();
     const ack = await watch(socket, { service: 'Not A Service!' });
     expect(ack).toEqual({ ok: false, error: { code: 'invalid-request', message: expect.stringMatching(/^invalid watch: service: must be 1-40 letters/) } });
@@ -172,7 +166,7 @@ describe('live frames', () => {
   });
 
   it('refuses a watch of an unknown service and creates nothing for it', async () => {
-    server = await startServer();
+    server = await servers.start();
     const socket = client();
     for (let i = 0; i < 20; i++) {
       expect(await watch(socket, { service: `invented-${i}` })).toEqual({ ok: false, error: { code: 'unknown-service', message: `unknown service "invented-${i}"` } });
@@ -189,7 +183,7 @@ describe('live frames', () => {
 
 describe('simulation clock', () => {
   it('runs the live data time at the simulator speed, and returns to the wall clock when it ends', async () => {
-    server = await startServer();
+    server = await servers.start();
     const t0 = Date.now() - 6 * 3600_000;
     const put = await fetch(`${server.url}/api/simulation/twitter`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ t: t0, speed: 60 }) });
     expect((await put.json()).data).toMatchObject({ simulated: true, speed: 60 });
@@ -208,7 +202,7 @@ describe('simulation clock', () => {
   });
 
   it('ends a simulation whose lease is not renewed', async () => {
-    server = await startServer({ frameMs: 50 });
+    server = await servers.start({ frameMs: 50 });
     await fetch(`${server.url}/api/simulation/twitter`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ t: Date.now() - 3600_000, speed: 10, ttlMs: 1000 }) });
     expect(server.app.clocks.simulated('twitter')).toBe(true);
     await waitFor('lease expiry', () => (server!.app.clocks.simulated('twitter') ? undefined : true), 3000);

@@ -1,15 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyChanges } from '../../shared/frame.ts';
 import type { CountryStates, Frame, Snapshot } from '../../shared/protocol.ts';
-import { connectClient, postJson, startServer, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
+import { useServers } from '../helpers/per-test.ts';
+import { postJson, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
+const servers = useServers();
 let server: RunningServer | undefined;
-const sockets: TestSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await server?.close();
-  server = undefined;
-});
 
 function ingest(rows: Array<{ country: string; count: number; problem?: string; at?: number }>) {
   const at = Date.now();
@@ -17,8 +13,7 @@ function ingest(rows: Array<{ country: string; count: number; problem?: string; 
 }
 
 async function liveSnapshot(): Promise<{ socket: TestSocket; snapshot: Snapshot }> {
-  const socket = connectClient(server!.url);
-  sockets.push(socket);
+  const socket = servers.client(server!);
   const ack = await watch(socket, { service: 'twitter' });
   if (!ack.ok) throw new Error(ack.error.message);
   return { socket, snapshot: ack.data };
@@ -26,7 +21,7 @@ async function liveSnapshot(): Promise<{ socket: TestSocket; snapshot: Snapshot 
 
 describe('problem types', () => {
   it('stores the problem a report names, and refuses one not in the list, naming the field', async () => {
-    server = await startServer();
+    server = await servers.start();
     const counted = await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'JP', problem: 'app' });
     expect(counted.status).toBe(201);
     const bad = await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'JP', problem: 'wifi' });
@@ -38,7 +33,7 @@ describe('problem types', () => {
   });
 
   it('puts each country\'s shares and the service\'s in the snapshot, of the reports that named one', async () => {
-    server = await startServer();
+    server = await servers.start();
     await ingest([
       { country: 'US', count: 82, problem: 'website' },
       { country: 'US', count: 10, problem: 'app' },
@@ -56,9 +51,8 @@ describe('problem types', () => {
   });
 
   it('replays the bundled Twitter outage with Downdetector\'s US shares, and says the rest is assumed', async () => {
-    server = await startServer({}, { bundled: true });
-    const socket = connectClient(server.url);
-    sockets.push(socket);
+    server = await servers.start({}, { bundled: true });
+    const socket = servers.client(server);
     const ack = await watch(socket, { service: 'twitter', t: '2022-12-29T00:45:00Z', playing: false });
     if (!ack.ok) throw new Error(ack.error.message);
     const us = ack.data.countries.US!.problems!;
@@ -73,7 +67,7 @@ describe('problem types', () => {
   });
 
   it('follows a put that replaces a minute\'s breakdown, as an import beside the live map does', async () => {
-    server = await startServer();
+    server = await servers.start();
     const at = Date.now();
     await ingest([{ country: 'US', count: 9, problem: 'website', at }, { country: 'US', count: 1, problem: 'app', at }]);
     const { socket, snapshot } = await liveSnapshot();
@@ -89,14 +83,13 @@ describe('problem types', () => {
 
   it('lets a producer show the breakdown on a channel\'s screens, and refuses anything but true or false', async () => {
     const token = 'a-long-secret-for-producers';
-    server = await startServer({ controlToken: token });
+    server = await servers.start({ controlToken: token });
     const put = (body: unknown) =>
       fetch(`${server!.url}/api/channels/wall`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const created = await put({ service: 'twitter', problems: true });
     expect(created.status).toBe(200);
     expect(((await created.json()) as { data: { problems: boolean } }).data.problems).toBe(true);
-    const socket = connectClient(server.url);
-    sockets.push(socket);
+    const socket = servers.client(server);
     const ack = await watch(socket, { channel: 'wall' });
     expect(ack.ok && ack.data.channel?.problems).toBe(true);
     const bad = await put({ problems: 'yes' });
@@ -105,7 +98,7 @@ describe('problem types', () => {
   });
 
   it('sends shares in a frame only where they changed', async () => {
-    server = await startServer();
+    server = await servers.start();
     await ingest([{ country: 'US', count: 8, problem: 'website' }, { country: 'US', count: 2, problem: 'app' }]);
     const { socket, snapshot } = await liveSnapshot();
     expect(snapshot.problems).toEqual({ website: 80, app: 20 });

@@ -1,21 +1,15 @@
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyChanges } from '../../shared/frame.ts';
 import type { CountryStates, Incident, Snapshot } from '../../shared/protocol.ts';
-import { connectClient, startServer, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
+import { useServers } from '../helpers/per-test.ts';
+import { waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
+const servers = useServers();
 let server: RunningServer | undefined;
-const sockets: TestSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await server?.close();
-  server = undefined;
-});
 
 function client(): TestSocket {
-  const socket = connectClient(server!.url);
-  sockets.push(socket);
-  return socket;
+  return servers.client(server!);
 }
 
 async function replayAt(socket: TestSocket, t: number, service = 'twitter'): Promise<Snapshot> {
@@ -28,7 +22,7 @@ const PUBLISHED = { US: 10_400, JP: 2_500, GB: 2_500 };
 
 describe('bundled Twitter replay', () => {
   it('shows the published peaks per country, within 10%, between 00:30 and 01:15 UTC', async () => {
-    server = await startServer({}, { bundled: true });
+    server = await servers.start({}, { bundled: true });
     const socket = client();
     const best: Record<string, number> = { US: 0, JP: 0, GB: 0 };
     let usPeakAt = 0;
@@ -52,7 +46,7 @@ describe('bundled Twitter replay', () => {
   });
 
   it('lists the outage as an incident with its peak, countries and the reconstruction note', async () => {
-    server = await startServer({}, { bundled: true });
+    server = await servers.start({}, { bundled: true });
     const res = await (await fetch(`${server.url}/api/incidents?service=twitter`)).json();
     const incidents = res.data as Incident[];
     expect(incidents).toHaveLength(1);
@@ -73,7 +67,7 @@ describe('bundled Twitter replay', () => {
 
 describe('replay channel', () => {
   it('plays forward at its speed, pauses, and stops at the live edge', async () => {
-    server = await startServer({}, { bundled: true });
+    server = await servers.start({}, { bundled: true });
     const socket = client();
     let states: CountryStates = {};
     const frameTimes: number[] = [];
@@ -111,7 +105,7 @@ describe('replay channel', () => {
   });
 
   it('refuses an impossible speed with the reason', async () => {
-    server = await startServer();
+    server = await servers.start();
     const ack = await watch(client(), { service: 'twitter', t: Date.UTC(2022, 11, 29), speed: 1e6 });
     expect(ack).toEqual({ ok: false, error: { code: 'invalid-request', message: 'invalid watch: speed: must be at most 3600' } });
   });
@@ -119,7 +113,7 @@ describe('replay channel', () => {
 
 describe('replay equals live', () => {
   it('replays a simulated live run frame for frame', async () => {
-    server = await startServer({ frameMs: 100 });
+    server = await servers.start({ frameMs: 100 });
     const socket = client();
     const recorded: Array<{ t: number; states: CountryStates }> = [];
     let states: CountryStates = {};

@@ -1,20 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Incident, Snapshot, Timeline } from '../../shared/protocol.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
-import { connectClient, postJson, startServer, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
+import { useServers } from '../helpers/per-test.ts';
+import { postJson, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
+const servers = useServers();
 let server: RunningServer | undefined;
-const sockets: TestSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await server?.close();
-  server = undefined;
-});
 
 function client(): TestSocket {
-  const socket = connectClient(server!.url);
-  sockets.push(socket);
-  return socket;
+  return servers.client(server!);
 }
 
 /** What the map shows at data time `t`: the snapshot a paused replay there acks with. */
@@ -63,7 +57,7 @@ const TWITTER = { from: Date.UTC(2022, 11, 28, 21, 0), to: Date.UTC(2022, 11, 29
 
 describe('timeline', () => {
   it("equals the map's frame per country and in total at a dozen random moments of the Twitter replay", async () => {
-    server = await startServer({}, { bundled: true });
+    server = await servers.start({}, { bundled: true });
     const socket = client();
     const data = await timeline({ service: 'twitter', ...TWITTER, points: 1000 });
     expect(data.step).toBe(MINUTE_MS);
@@ -79,7 +73,7 @@ describe('timeline', () => {
   });
 
   it("zoomed out to whole slots, each point is still the frame's count at its time", async () => {
-    server = await startServer({}, { bundled: true });
+    server = await servers.start({}, { bundled: true });
     const socket = client();
     const data = await timeline({ service: 'twitter', ...TWITTER, points: 12 });
     expect(data.step).toBe(60 * MINUTE_MS);
@@ -89,7 +83,7 @@ describe('timeline', () => {
   });
 
   it('keeps the same figure with a window that is not whole slots', async () => {
-    server = await startServer({ windowMinutes: 10 }, { bundled: true });
+    server = await servers.start({ windowMinutes: 10 }, { bundled: true });
     const socket = client();
     for (const points of [12, 40]) {
       const data = await timeline({ service: 'twitter', ...TWITTER, points });
@@ -100,7 +94,7 @@ describe('timeline', () => {
   });
 
   it("peaks where the incident's peak is, with the same count, in total and per country", async () => {
-    server = await startServer({}, { bundled: true });
+    server = await servers.start({}, { bundled: true });
     const socket = client();
     const [incident] = (await (await fetch(`${server.url}/api/incidents?service=twitter`)).json()).data as Incident[];
     expect(incident).toBeDefined();
@@ -118,7 +112,7 @@ describe('timeline', () => {
 
   it('shows a single pushed minute as its own count for one window, then nothing', async () => {
     const token = 'timeline-test-token-0123456789';
-    server = await startServer({ ingestToken: token });
+    server = await servers.start({ ingestToken: token });
     const socket = client();
     const minute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 60 * MINUTE_MS;
     const codes = ['SG', 'US', 'GB', 'JP', 'DE', 'FR', 'IN', 'BR', 'CA', 'AU', 'ES', 'IT', 'NL', 'SE', 'MX', 'KR', 'ID', 'PH', 'MY'];
@@ -146,7 +140,7 @@ describe('timeline', () => {
   });
 
   it('takes an explicit end past the wall clock as given (a simulated clock runs ahead)', async () => {
-    server = await startServer({}, { bundled: true });
+    server = await servers.start({}, { bundled: true });
     const to = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + 6 * 60 * MINUTE_MS;
     const data = await timeline({ service: 'twitter', from: to - 24 * 60 * MINUTE_MS, to, points: 600 });
     expect(data.to).toBe(to + MINUTE_MS - 1);
