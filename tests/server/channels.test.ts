@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelState, Incident, Snapshot } from '../../shared/protocol.ts';
 import { dataTimeAt } from '../../shared/time.ts';
 import { useServers } from '../helpers/per-test.ts';
-import { tempDataDir, waitFor, watch, type RunningServer, type StartOptions, type TestSocket } from '../helpers/server.ts';
+import { waitFor, watch, type RunningServer, type StartOptions, type TestSocket } from '../helpers/server.ts';
 
 const TOKEN = 'producer-token-for-tests';
 const servers = useServers();
@@ -145,7 +145,7 @@ describe('named channels', () => {
   });
 
   it('resumes every channel where it was after a restart', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = servers.dataDir();
     const first = await start({}, { dataDir });
     const t = Date.UTC(2022, 11, 29, 1, 0);
     await put(first, 'studio', { service: 'twitter', t, playing: false, theme: 'light', camera: { mode: 'fixed', bounds: [-25, 34, 45, 71] } });

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyChanges } from '../../shared/frame.ts';
@@ -34,9 +35,10 @@ class FailingReads extends SqliteStore {
 
 let server: RunningServer | undefined;
 let store: SqliteStore | undefined;
-// Registered before useServers(), so the store is closed after the server that uses it.
+// Registered before useServers(), so the store is closed (and its folder removed) after the server that uses it.
 afterEach(async () => {
   await store?.close();
+  if (store) rmSync(path.dirname(store.file), { recursive: true, force: true });
   store = undefined;
 });
 const servers = useServers();
