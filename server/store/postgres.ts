@@ -171,7 +171,19 @@ export class PostgresStore implements HistoryStore, ChannelStore {
       // one order, so writers of a service take turns instead of deadlocking on counts rows
       // upserted in different orders (PostgreSQL would abort one: a 503 for its whole batch).
       await client.query('SELECT id FROM services WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE', [[...ids.values()]]);
+      // Adds in a row go as one statement per table (a sum is a sum in any order); a put or a drop
+      // between them keeps its place, as a put replaces what the adds before it made.
+      let adds: MinuteCount[] = [];
+      const flushAdds = async () => {
+        if (adds.length > 0) await this.writeRows(client, 'add', adds, ids);
+        adds = [];
+      };
       for (const job of jobs) {
+        if (job.kind === 'write' && job.mode === 'add') {
+          if (!replays.has(job)) for (const row of job.rows) adds.push(row);
+          continue;
+        }
+        await flushAdds();
         if (job.kind === 'probe') await client.query('INSERT INTO probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at', [now]);
         else if (job.kind === 'drop') {
           // The services row stays (its revision moves), as in SQLite: a later run reuses it.
@@ -180,6 +192,7 @@ export class PostgresStore implements HistoryStore, ChannelStore {
           await client.query('DELETE FROM problems WHERE service = $1', [ids.get(job.service)]);
         } else if (!replays.has(job)) await this.writeRows(client, job.mode, job.rows, ids);
       }
+      await flushAdds();
       const touched = [...names].map((n) => ids.get(n)!);
       const { rows } = await client.query<{ name: string; rev: string }>('UPDATE services SET rev = rev + 1 WHERE id = ANY($1::int[]) RETURNING name, rev', [touched]);
       await client.query('COMMIT');
