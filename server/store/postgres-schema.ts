@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { SLOT_MINUTES } from './store.ts';
 
 /** Schema migrations, in order; `schema_migrations` in the database records which have run. */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: string[] = [
   `CREATE TABLE services (id SERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, rev BIGINT NOT NULL DEFAULT 0);
    CREATE TABLE counts (
      service INTEGER NOT NULL, minute INTEGER NOT NULL, country TEXT NOT NULL, count BIGINT NOT NULL,
@@ -40,6 +40,39 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE problems (
      service INTEGER NOT NULL, minute INTEGER NOT NULL, country TEXT NOT NULL, problem TEXT NOT NULL, count BIGINT NOT NULL,
      PRIMARY KEY (service, minute, country, problem));`,
+  // Slot sums once per statement, from its transition tables, instead of a PL/pgSQL call and an
+  // upsert per row: the row trigger halved ingest (104k rows/s with it, 204k without, 8 writers).
+  `DROP TRIGGER counts_slots ON counts;
+   DROP FUNCTION counts_to_slots();
+   CREATE FUNCTION counts_inserted_to_slots() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO slots (service, slot, country, count)
+       SELECT service, minute / ${SLOT_MINUTES}, country, sum(count) FROM inserted GROUP BY 1, 2, 3
+       ON CONFLICT (service, slot, country) DO UPDATE SET count = slots.count + excluded.count;
+     RETURN NULL;
+   END $$;
+   CREATE FUNCTION counts_updated_to_slots() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO slots (service, slot, country, count)
+       SELECT n.service, n.minute / ${SLOT_MINUTES}, n.country, sum(n.count - o.count)
+         FROM updated_new n JOIN updated_old o USING (service, minute, country) GROUP BY 1, 2, 3
+       ON CONFLICT (service, slot, country) DO UPDATE SET count = slots.count + excluded.count;
+     RETURN NULL;
+   END $$;
+   CREATE FUNCTION counts_deleted_to_slots() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     UPDATE slots s SET count = s.count - d.count
+       FROM (SELECT service, minute / ${SLOT_MINUTES} AS slot, country, sum(count) AS count FROM deleted GROUP BY 1, 2, 3) d
+       WHERE s.service = d.service AND s.slot = d.slot AND s.country = d.country;
+     RETURN NULL;
+   END $$;
+   -- An INSERT ... ON CONFLICT DO UPDATE fires both: inserted rows in one, updated rows in the other.
+   CREATE TRIGGER counts_slots_insert AFTER INSERT ON counts REFERENCING NEW TABLE AS inserted
+     FOR EACH STATEMENT EXECUTE FUNCTION counts_inserted_to_slots();
+   CREATE TRIGGER counts_slots_update AFTER UPDATE ON counts REFERENCING OLD TABLE AS updated_old NEW TABLE AS updated_new
+     FOR EACH STATEMENT EXECUTE FUNCTION counts_updated_to_slots();
+   CREATE TRIGGER counts_slots_delete AFTER DELETE ON counts REFERENCING OLD TABLE AS deleted
+     FOR EACH STATEMENT EXECUTE FUNCTION counts_deleted_to_slots();`,
 ];
 
 // Migrations run under this advisory lock, so nodes starting together migrate once.
