@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.ts';
 import { postJson, startServer, tempDataDir, waitFor, type RunningServer } from '../helpers/server.ts';
 
 let server: RunningServer | undefined;
@@ -41,12 +41,7 @@ describe('Idempotency-Key on POST /api/ingest', () => {
   it('does not double rows committed before a SIGKILL when the client retries after the restart', async () => {
     const dataDir = tempDataDir();
     dirs.push(dataDir);
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const start = async () => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROBLEMS } from '../../shared/protocol.ts';
@@ -104,6 +105,7 @@ describe('the SQLite store', () => {
       expect(await store.rows('turn', minute, minute + 49)).toHaveLength(50);
     } finally {
       await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
@@ -130,6 +132,7 @@ describe('the SQLite store', () => {
       expect(slots.reduce((n, s) => n + s.count, 0)).toBe(17);
     } finally {
       await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
