@@ -51,6 +51,8 @@ export const MIGRATIONS: string[] = [
        ON CONFLICT (service, slot, country) DO UPDATE SET count = slots.count + excluded.count;
      RETURN NULL;
    END $$;
+   -- Old and new rows are matched on their key: the program never changes a row's key (nor should
+   -- hand-written SQL; delete and insert instead).
    CREATE FUNCTION counts_updated_to_slots() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
      INSERT INTO slots (service, slot, country, count)
@@ -83,9 +85,10 @@ const MIGRATION_LOCK = 0x6f6d6170; // "omap"
  * under an advisory lock; `schema_migrations` records which have run.
  */
 export async function migrate(client: pg.PoolClient, schema: string): Promise<void> {
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  // The lock first: two nodes creating one new schema at once would collide in the catalogue.
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
   try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
     const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
     const version = rows[0]?.v ?? 0;

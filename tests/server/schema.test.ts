@@ -112,3 +112,18 @@ it('migrates a PostgreSQL history written at schema version 3 (slot sums by a ro
   await admin.query("DELETE FROM counts WHERE country = 'JP'");
   expect(await store.slots('twitter', [slot])).not.toContainEqual(expect.objectContaining({ country: 'JP' }));
 });
+
+it('lets several nodes create and migrate one new PostgreSQL schema at once', async () => {
+  const postgres = inject('postgres');
+  if ('error' in postgres) throw new Error(postgres.error);
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const opened = await Promise.allSettled([1, 2, 3, 4].map(() => openPostgresStore(postgres.url, { schema })));
+  for (const o of opened) if (o.status === 'fulfilled') cleanups.push(() => o.value.close());
+  cleanups.push(async () => {
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+  expect(opened.map((o) => (o.status === 'rejected' ? String(o.reason) : 'opened'))).toEqual(['opened', 'opened', 'opened', 'opened']);
+});
