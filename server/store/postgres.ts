@@ -187,8 +187,9 @@ export class PostgresStore implements HistoryStore, ChannelStore {
         if (job.kind === 'probe') await client.query('INSERT INTO probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at', [now]);
         else if (job.kind === 'drop') {
           // The services row stays (its revision moves), as in SQLite: a later run reuses it.
-          await client.query('DELETE FROM counts WHERE service = $1', [ids.get(job.service)]);
+          // Slots first: deleting the counts then finds no slot sums for its trigger to lower.
           await client.query('DELETE FROM slots WHERE service = $1', [ids.get(job.service)]);
+          await client.query('DELETE FROM counts WHERE service = $1', [ids.get(job.service)]);
           await client.query('DELETE FROM problems WHERE service = $1', [ids.get(job.service)]);
         } else if (!replays.has(job)) await this.writeRows(client, job.mode, job.rows, ids);
       }
@@ -294,10 +295,11 @@ export class PostgresStore implements HistoryStore, ChannelStore {
     if (!found) return { rows: [], problems: [], rev: 0 };
     const counts: MinuteRow[] = [];
     const words = found.counts?.split(' ') ?? [];
-    for (let i = 0; i + 2 < words.length; i += 3) counts.push({ minute: Number(words[i]), country: words[i + 1]!, count: Number(words[i + 2]) });
-    const problems: ProblemRow[] = [];
     const parts = found.problems?.split(' ') ?? [];
-    for (let i = 0; i + 3 < parts.length; i += 4) {
+    if (words.length % 3 !== 0 || parts.length % 4 !== 0) throw new Error(`the rows of ${service} from minute ${from} to ${to} did not read back whole`);
+    for (let i = 0; i < words.length; i += 3) counts.push({ minute: Number(words[i]), country: words[i + 1]!, count: Number(words[i + 2]) });
+    const problems: ProblemRow[] = [];
+    for (let i = 0; i < parts.length; i += 4) {
       problems.push({ minute: Number(parts[i]), country: parts[i + 1]!, problem: parts[i + 2] as Problem, count: Number(parts[i + 3]) });
     }
     return { rev: Number(found.rev), rows: counts, problems };
@@ -429,13 +431,13 @@ export class PostgresStore implements HistoryStore, ChannelStore {
     return (result.rowCount ?? 0) > 0;
   }
 
-  /** Waits for every queued write to be committed, then closes the pool. */
   async afterBulkLoad(): Promise<void> {
     // Autovacuum would get there minutes later; until it does, a freshly loaded table is read
     // with no statistics and every row's visibility checked (a seek stalled 963 ms once).
     await this.pool.query('VACUUM (ANALYZE) counts, problems, slots');
   }
 
+  /** Waits for every queued write to be committed, then closes the pool. */
   async close(): Promise<void> {
     this.closed = true;
     while (this.committing) await this.committing;
