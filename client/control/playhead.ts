@@ -2,10 +2,10 @@ import type { ChannelState, ChannelUpdate, ServiceInfo } from '../../shared/prot
 import { REPLAY_SPEEDS } from '../../shared/protocol.ts';
 import { serviceName } from '../../shared/services.ts';
 import { MINUTE_MS } from '../../shared/time.ts';
-import { formatCount, formatSpeed, UTC } from '../format.ts';
+import { formatCount, formatSpeed, UTC, zoneLabel } from '../format.ts';
 import { locale, t, t as message, translatePage } from '../i18n/index.ts';
 import { report, say, type Driver } from './context.ts';
-import { dataTimeOf, formatFull, fromUtcInputValue, toUtcInputValue } from './time.ts';
+import { dataTimeOf, formatFull, fromZonedInputValue, toZonedInputValue } from './time.ts';
 
 // Inline SVG, as on the map page: the media symbols are missing from many system fonts.
 const icon = (path: string) => `<svg class="icon" viewBox="0 0 16 16" aria-hidden="true"><path d="${path}"/></svg>`;
@@ -38,6 +38,9 @@ export class PlayheadPanel {
   private readonly play: HTMLButtonElement;
   private readonly speed: HTMLSelectElement;
   private readonly seek: HTMLInputElement;
+  private readonly seekLabel: HTMLElement;
+  /** The zone the seek field's value is on (the channel's newsroom zone when it was filled). */
+  private seekZone: string | undefined;
   private readonly forward: HTMLButtonElement[];
   private readonly error: HTMLElement;
   private services: string[] = [];
@@ -70,7 +73,7 @@ export class PlayheadPanel {
         <label class="field"><span data-i18n="control.service"></span> <select class="service"></select></label>
       </div>
       <form class="seek row" novalidate>
-        <label class="field"><span data-i18n="control.seekTo"></span> <input type="datetime-local" step="60" /></label>
+        <label class="field"><span class="seek-label"></span> <input type="datetime-local" step="60" /></label>
         <button type="submit" class="btn" data-i18n="control.go"></button>
       </form>
       <div class="row quick" role="group" data-i18n-attr="aria-label:control.steps">
@@ -94,6 +97,7 @@ export class PlayheadPanel {
     this.play = q('[data-act="play"]');
     this.speed = q('.speed');
     this.seek = q('input[type="datetime-local"]');
+    this.seekLabel = q('.seek-label');
     this.forward = [...root.querySelectorAll<HTMLButtonElement>('[data-step]')].filter((b) => Number(b.dataset.step) > 0);
     this.error = q('.field-error');
 
@@ -148,8 +152,12 @@ export class PlayheadPanel {
     this.speed.value = String(state.speed);
     for (const b of this.forward) b.disabled = live;
     this.fillServices(state.service);
-    if (changed && !this.seekDirty && document.activeElement !== this.seek) {
-      this.seek.value = toUtcInputValue(dataTimeOf(state));
+    // The field is on the newsroom's clock, as the producer says the time on air.
+    const zoneMoved = this.seekZone !== state.timeZone;
+    this.seekZone = state.timeZone;
+    this.seekLabel.textContent = message('control.seekTo', { zone: zoneLabel(state.timeZone, dataTimeOf(state)) });
+    if ((changed || zoneMoved) && !this.seekDirty && document.activeElement !== this.seek) {
+      this.seek.value = toZonedInputValue(dataTimeOf(state), state.timeZone);
     }
     this.tick();
   }
@@ -199,9 +207,10 @@ export class PlayheadPanel {
   }
 
   private seekToInput(): Promise<void> {
-    const t = fromUtcInputValue(this.seek.value);
+    const zone = this.driver.state()?.timeZone ?? UTC;
+    const t = fromZonedInputValue(this.seek.value, zone);
     if (t === undefined) {
-      say(this.error, message('control.pickTime'));
+      say(this.error, message('control.pickTime', { zone: zoneLabel(zone) }));
       return Promise.resolve();
     }
     return this.seekTo(t);
@@ -214,7 +223,7 @@ export class PlayheadPanel {
     const result = await this.driver.send(update);
     if (result.ok) {
       this.seekDirty = false;
-      this.seek.value = toUtcInputValue(dataTimeOf(result.state));
+      this.seek.value = toZonedInputValue(dataTimeOf(result.state), result.state.timeZone);
     }
     report(this.error, result);
   }

@@ -95,6 +95,29 @@ describe('newsroom screens in Chromium', () => {
     expect(page.url()).toBe(`${server.url}/control`);
   });
 
+  it('seeks from /control on the newsroom clock the field is labelled with', async () => {
+    const server = await serverFor();
+    expect((await put(server, { service: 'twitter', mode: 'replay', t: Date.UTC(2022, 11, 28, 22, 0), playing: false, timeZone: 'America/New_York' })).status).toBe(200);
+    const page = await pageFor(1280, 800);
+    await page.goto(`${server.url}/control?token=${TOKEN}&channel=newsroom`);
+    // The field shows the channel's moment in New York (17:00 on the 28th), under a label naming the zone.
+    await page.waitForFunction(() => (document.querySelector<HTMLInputElement>('.seek input')?.value ?? '') !== '', undefined, { timeout: 15_000 });
+    expect(await page.inputValue('.seek input')).toBe('2022-12-28T17:00');
+    // (The zone is isolated for bidirectional text, as every interpolated value is.)
+    expect((await page.textContent('.seek-label'))?.replace(/[\u2068\u2069]/g, '')).toBe('Seek to (ET)');
+    // 7:53 PM in New York is 00:53 UTC on the 29th, the peak.
+    await page.fill('.seek input', '2022-12-28T19:53');
+    await page.click('.seek button[type="submit"]');
+    const channelT = async () => ((await (await fetch(`${server.url}/api/channels/newsroom`)).json()) as { data: { t: number } }).data.t;
+    await expect.poll(channelT, { timeout: 5_000 }).toBe(Date.UTC(2022, 11, 29, 0, 53));
+    // Another newsroom zone: the field follows it, and a seek is read on the new clock.
+    expect((await put(server, { timeZone: 'Asia/Tokyo' })).status).toBe(200);
+    await page.waitForFunction(() => document.querySelector<HTMLInputElement>('.seek input')?.value === '2022-12-29T09:53', undefined, { timeout: 10_000 });
+    await page.fill('.seek input', '2022-12-29T10:00');
+    await page.click('.seek button[type="submit"]');
+    await expect.poll(channelT, { timeout: 5_000 }).toBe(Date.UTC(2022, 11, 29, 1, 0));
+  });
+
   it('frames only /embed, and only for the listed origins', async () => {
     const server = await serverFor();
     // The framing rule is one directive of the pages' whole policy (see tests/e2e/csp.test.ts).
