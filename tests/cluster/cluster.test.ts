@@ -2,16 +2,11 @@
  * Three real server processes against one PostgreSQL and one Redis, as behind a load balancer.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CONTROL_TOKEN, getJson, INGEST_TOKEN, percentile, Processes, report, until, type Node, type Viewer } from './nodes.ts';
+import { CONTROL_TOKEN, getJson, INGEST_TOKEN, need, type Node, ownRedisDatabase, percentile, Processes, report, until, type Viewer } from './nodes.ts';
 import { connectClient, watch } from '../helpers/server.ts';
 
 const postgres = inject('postgres');
 const redis = inject('redis');
-
-function need<T extends object>(setting: T | { error: string }): T {
-  if ('error' in setting) throw new Error(setting.error);
-  return setting;
-}
 
 describe('three nodes', () => {
   const processes = new Processes();
@@ -22,7 +17,7 @@ describe('three nodes', () => {
   beforeAll(async () => {
     const databaseUrl = await processes.database(need(postgres).url);
     // Its own Redis: the channels and leases of other test files cannot leak in.
-    const redisUrl = `${need(redis).url}/${1 + Math.floor(Math.random() * 14)}`;
+    const redisUrl = ownRedisDatabase(need(redis).url);
     // The first node creates the schema; the other two find it migrated.
     a = await processes.node('a', { databaseUrl, redisUrl });
     [b, c] = await Promise.all([processes.node('b', { databaseUrl, redisUrl }), processes.node('c', { databaseUrl, redisUrl })]);

@@ -21,6 +21,17 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const INGEST_TOKEN = 'cluster-test-ingest-token';
 export const CONTROL_TOKEN = 'cluster-test-control-token';
 
+/** A server of tests/setup/ as `inject` gives it: its address, or why it could not start (the test fails saying so). */
+export function need<T extends object>(setting: T | { error: string }): T {
+  if ('error' in setting) throw new Error(setting.error);
+  return setting;
+}
+
+/** A database of its own on the test Redis (1-14; 15 is the outage tests'): other files' channels and leases cannot leak in. */
+export function ownRedisDatabase(redisUrl: string): string {
+  return `${redisUrl}/${1 + Math.floor(Math.random() * 14)}`;
+}
+
 /** Polls `probe` (sync or async) until it returns a value, or rejects after `ms` saying what it waited for. */
 export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;

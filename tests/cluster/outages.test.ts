@@ -4,15 +4,10 @@
  * itself when it returns. Each test has a Redis or PostgreSQL of its own to stop.
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { CONTROL_TOKEN, getJson, INGEST_TOKEN, Processes, report, until, type Node } from './nodes.ts';
+import { CONTROL_TOKEN, getJson, INGEST_TOKEN, need, type Node, Processes, report, until } from './nodes.ts';
 
 const postgres = inject('postgres');
 const redis = inject('redis');
-
-function need<T extends object>(setting: T | { error: string }): T {
-  if ('error' in setting) throw new Error(setting.error);
-  return setting;
-}
 
 const putChannel = (node: Node, body: object) =>
   fetch(`${node.url}/api/channels/lobby`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${CONTROL_TOKEN}` }, body: JSON.stringify(body) });
@@ -36,7 +31,7 @@ describe('outages', () => {
   afterEach(() => processes.stopAll());
 
   it('degrades writes with a 503 while Redis is down, keeps serving the map, and recovers by itself when Redis is back', async () => {
-    const own = await processes.redis(need(redis as { url: string; command?: string }).command ?? '/usr/bin/redis-server');
+    const own = await processes.redis(need(redis).command ?? '/usr/bin/redis-server');
     const databaseUrl = await processes.database(need(postgres).url);
     const a = await processes.node('a', { databaseUrl, redisUrl: own.url });
     const [b, c] = await Promise.all([processes.node('b', { databaseUrl, redisUrl: own.url }), processes.node('c', { databaseUrl, redisUrl: own.url })]);

@@ -3,15 +3,10 @@
  * its frames, as the counts do (the commit announcement carries each row's problem).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { INGEST_TOKEN, Processes, until, type Node, type Viewer } from './nodes.ts';
+import { INGEST_TOKEN, need, type Node, ownRedisDatabase, Processes, until, type Viewer } from './nodes.ts';
 
 const postgres = inject('postgres');
 const redis = inject('redis');
-
-function need<T extends object>(setting: T | { error: string }): T {
-  if ('error' in setting) throw new Error(setting.error);
-  return setting;
-}
 
 describe('problem types on two nodes', () => {
   const processes = new Processes();
@@ -20,7 +15,7 @@ describe('problem types on two nodes', () => {
 
   beforeAll(async () => {
     const databaseUrl = await processes.database(need(postgres).url);
-    const redisUrl = `${need(redis).url}/${1 + Math.floor(Math.random() * 14)}`;
+    const redisUrl = ownRedisDatabase(need(redis).url);
     a = await processes.node('a', { databaseUrl, redisUrl });
     b = await processes.node('b', { databaseUrl, redisUrl });
   });

@@ -9,15 +9,10 @@ import { RedisChannels } from '../../server/cluster/channels.ts';
 import { RedisDedupe } from '../../server/cluster/dedupe.ts';
 import { RedisLink } from '../../server/cluster/redis.ts';
 import { Dedupe } from '../../server/dedupe.ts';
-import { Processes, until } from './nodes.ts';
+import { need, Processes, until } from './nodes.ts';
 
 const redis = inject('redis');
 const logger = pino({ level: 'silent' });
-
-function redisSetting(): { url: string; command?: string } {
-  if ('error' in redis) throw new Error(redis.error);
-  return redis;
-}
 
 const limits = { dedupeMs: 60_000, perNetwork: 5, networkCap: 2, capWindowMs: 60_000 };
 
@@ -35,7 +30,7 @@ describe('shared live state in Redis', () => {
 
   /** Two nodes' connections to one private Redis (its database is the test's alone). */
   async function twoNodes(): Promise<{ own: Awaited<ReturnType<Processes['redis']>>; a: RedisLink; b: RedisLink }> {
-    const own = await processes.redis(redisSetting().command ?? '/usr/bin/redis-server');
+    const own = await processes.redis(need(redis).command ?? '/usr/bin/redis-server');
     const a = await RedisLink.connect(own.url, logger);
     const b = await RedisLink.connect(own.url, logger);
     links.push(a, b);
