@@ -39,8 +39,6 @@ export class PlayheadPanel {
   private readonly speed: HTMLSelectElement;
   private readonly seek: HTMLInputElement;
   private readonly seekLabel: HTMLElement;
-  /** The zone the seek field's value is on (the channel's newsroom zone when it was filled). */
-  private seekZone: string | undefined;
   private readonly forward: HTMLButtonElement[];
   private readonly error: HTMLElement;
   private services: string[] = [];
@@ -152,11 +150,10 @@ export class PlayheadPanel {
     this.speed.value = String(state.speed);
     for (const b of this.forward) b.disabled = live;
     this.fillServices(state.service);
-    // The field is on the newsroom's clock, as the producer says the time on air.
-    const zoneMoved = this.seekZone !== state.timeZone;
-    this.seekZone = state.timeZone;
+    // The field is on the newsroom's clock, as the producer says the time on air (a new zone is a
+    // new version, so the value follows it).
     this.seekLabel.textContent = message('control.seekTo', { zone: zoneLabel(state.timeZone, dataTimeOf(state)) });
-    if ((changed || zoneMoved) && !this.seekDirty && document.activeElement !== this.seek) {
+    if (changed && !this.seekDirty && document.activeElement !== this.seek) {
       this.seek.value = toZonedInputValue(dataTimeOf(state), state.timeZone);
     }
     this.tick();
