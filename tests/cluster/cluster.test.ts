@@ -18,9 +18,7 @@ describe('three nodes', () => {
     const databaseUrl = await processes.database(need(postgres).url);
     // Its own Redis: the channels and leases of other test files cannot leak in.
     const redisUrl = ownRedisDatabase(need(redis).url);
-    // The first node creates the schema; the other two find it migrated.
-    a = await processes.node('a', { databaseUrl, redisUrl });
-    [b, c] = await Promise.all([processes.node('b', { databaseUrl, redisUrl }), processes.node('c', { databaseUrl, redisUrl })]);
+    [a, b, c] = await processes.nodes(['a', 'b', 'c'], { databaseUrl, redisUrl });
   });
 
   afterAll(() => processes.stopAll());

@@ -66,6 +66,16 @@ export class Processes {
     this.stops.length = 0;
   }
 
+  /**
+   * Nodes named `names` on one database and one Redis: the first creates the schema, the others
+   * start together and find it migrated.
+   */
+  async nodes(names: string[], settings: { databaseUrl: string; redisUrl: string }): Promise<Node[]> {
+    const [first, ...rest] = names;
+    const head = await this.node(first!, settings);
+    return [head, ...(await Promise.all(rest.map((name) => this.node(name, settings))))];
+  }
+
   /** Starts `server/index.ts` on a free port against `databaseUrl` and `redisUrl`. */
   async node(name: string, settings: { databaseUrl: string; redisUrl: string; port?: number; env?: Record<string, string> }): Promise<Node> {
     const dataDir = mkdtempSync(path.join(tmpdir(), `outage-map-${name}-`));

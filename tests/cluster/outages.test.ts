@@ -33,8 +33,7 @@ describe('outages', () => {
   it('degrades writes with a 503 while Redis is down, keeps serving the map, and recovers by itself when Redis is back', async () => {
     const own = await processes.redis(need(redis).command ?? '/usr/bin/redis-server');
     const databaseUrl = await processes.database(need(postgres).url);
-    const a = await processes.node('a', { databaseUrl, redisUrl: own.url });
-    const [b, c] = await Promise.all([processes.node('b', { databaseUrl, redisUrl: own.url }), processes.node('c', { databaseUrl, redisUrl: own.url })]);
+    const [a, b, c] = await processes.nodes(['a', 'b', 'c'], { databaseUrl, redisUrl: own.url });
     const viewer = processes.viewer(c.url, 'twitter');
     await viewer.ready();
     expect((await putChannel(a, { service: 'twitter', headline: 'before' })).status).toBe(200);
@@ -71,8 +70,7 @@ describe('outages', () => {
   it('degrades writes with a 503 while PostgreSQL is down and recovers by itself when it is back', async () => {
     const db = await processes.postgres();
     const redisUrl = `${need(redis).url}/15`;
-    const a = await processes.node('a', { databaseUrl: db.url, redisUrl });
-    const [b, c] = await Promise.all([processes.node('b', { databaseUrl: db.url, redisUrl }), processes.node('c', { databaseUrl: db.url, redisUrl })]);
+    const [a, b, c] = await processes.nodes(['a', 'b', 'c'], { databaseUrl: db.url, redisUrl });
     const viewer = processes.viewer(c.url, 'twitter');
     await viewer.ready();
     expect((await report(a.url, 101, 'CA')).status).toBe(201);

@@ -16,8 +16,7 @@ describe('problem types on two nodes', () => {
   beforeAll(async () => {
     const databaseUrl = await processes.database(need(postgres).url);
     const redisUrl = ownRedisDatabase(need(redis).url);
-    a = await processes.node('a', { databaseUrl, redisUrl });
-    b = await processes.node('b', { databaseUrl, redisUrl });
+    [a, b] = await processes.nodes(['a', 'b'], { databaseUrl, redisUrl });
   });
 
   afterAll(() => processes.stopAll());
