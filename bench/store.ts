@@ -174,8 +174,9 @@ export async function benchSeekEngines(days = 30, seeksPerRound = 150, rounds = 
       sqlite: await startServer({}, { store: sqlite, dataDir }),
       postgres: await startServer({}, { store: postgres, dataDir: tempDataDir() }),
     };
+    const summary = (ms: number[]) => ({ p50: quantile(ms, 0.5), p99: quantile(ms, 0.99) });
+    const perRound = { sqlite: [] as Array<{ p50: number; p99: number }>, postgres: [] as Array<{ p50: number; p99: number }> };
     const all = { sqlite: [] as number[], postgres: [] as number[] };
-    const out: SeekEngines = { rows: built.rows, postgresBuildSeconds: filled.buildSeconds, rounds, seeksPerRound, sqlite: [], postgres: [], pooled: undefined! };
     let seed = 7;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
     // A warm-up round each, not counted: the first reads fill the engines' caches.
@@ -183,13 +184,20 @@ export async function benchSeekEngines(days = 30, seeksPerRound = 150, rounds = 
     for (let r = 0; r < rounds; r++) {
       for (const engine of r % 2 === 0 ? (['sqlite', 'postgres'] as const) : (['postgres', 'sqlite'] as const)) {
         const { seekMs } = await seekOn(servers[engine].url, built.start, built.end, seeksPerRound, random);
-        out[engine].push({ p50: quantile(seekMs, 0.5), p99: quantile(seekMs, 0.99) });
+        const round = summary(seekMs);
+        perRound[engine].push(round);
         all[engine].push(...seekMs);
-        process.stderr.write(`  seek round ${r + 1}/${rounds} on ${engine}: p50 ${quantile(seekMs, 0.5).toFixed(1)} ms, p99 ${quantile(seekMs, 0.99).toFixed(1)} ms\n`);
+        process.stderr.write(`  seek round ${r + 1}/${rounds} on ${engine}: p50 ${round.p50.toFixed(1)} ms, p99 ${round.p99.toFixed(1)} ms\n`);
       }
     }
-    const pooled = (ms: number[]) => ({ p50: quantile(ms, 0.5), p99: quantile(ms, 0.99) });
-    out.pooled = { sqlite: pooled(all.sqlite), postgres: pooled(all.postgres) };
+    const out: SeekEngines = {
+      rows: built.rows,
+      postgresBuildSeconds: filled.buildSeconds,
+      rounds,
+      seeksPerRound,
+      ...perRound,
+      pooled: { sqlite: summary(all.sqlite), postgres: summary(all.postgres) },
+    };
     await servers.sqlite.close();
     await servers.postgres.close();
     await sqlite.close();
