@@ -10,7 +10,8 @@ import { loadBundledReplays } from '../../server/bundled.ts';
 import { loadConfig } from '../../server/config.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { ChannelStore, HistoryStore } from '../../server/store/store.ts';
-import { PROTOCOL_VERSION, type Ack, type ClientToServerEvents, type ServerToClientEvents, type Snapshot, type WatchRequest, type WatchTarget } from '../../shared/protocol.ts';
+import { applyChanges } from '../../shared/frame.ts';
+import { PROTOCOL_VERSION, type Ack, type ClientToServerEvents, type CountryStates, type Frame, type ServerToClientEvents, type Snapshot, type WatchRequest, type WatchTarget } from '../../shared/protocol.ts';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -87,6 +88,33 @@ export function connectClient(url: string, reconnectionDelay = 50): TestSocket {
 export function watch(socket: TestSocket, target: WatchTarget): Promise<Ack<Snapshot>> {
   const request: WatchRequest = { protocol: PROTOCOL_VERSION, ...target };
   return socket.timeout(5000).emitWithAck('watch', request);
+}
+
+/**
+ * Watches `target` and keeps the state its frames build on the snapshot, as the page's feed does:
+ * the frame listener is on before the watch is sent (a frame can arrive in the same network read
+ * as the ack, before an awaiting caller could add one), frames up to the snapshot's `seq` are
+ * dropped, and each later one must follow the one before it, or the test fails.
+ */
+export async function follow(socket: TestSocket, target: WatchTarget): Promise<{ snapshot: Snapshot; frames: Frame[]; states: () => CountryStates }> {
+  const early: Frame[] = [];
+  const frames: Frame[] = [];
+  let snapshot: Snapshot | undefined;
+  let states: CountryStates = {};
+  const apply = (frame: Frame) => {
+    const seq = frames.at(-1)?.seq ?? snapshot!.seq;
+    if (frame.seq <= snapshot!.seq) return;
+    if (frame.seq !== seq + 1) throw new Error(`frame ${frame.seq} after ${seq}: a frame was lost`);
+    frames.push(frame);
+    states = applyChanges(states, frame.changes);
+  };
+  socket.on('frame', (frame) => (snapshot ? apply(frame) : early.push(frame)));
+  const ack = await watch(socket, target);
+  if (!ack.ok) throw new Error(ack.error.message);
+  snapshot = ack.data;
+  states = snapshot.countries;
+  for (const frame of early) apply(frame);
+  return { snapshot, frames, states: () => states };
 }
 
 /** Polls `probe` until it returns a value, or rejects after `ms`. */

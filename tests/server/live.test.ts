@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyChanges } from '../../shared/frame.ts';
-import type { CountryStates, Frame, Snapshot } from '../../shared/protocol.ts';
+import type { CountryStates, Snapshot } from '../../shared/protocol.ts';
 import { useServers } from '../helpers/per-test.ts';
-import { postJson, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
+import { follow, postJson, waitFor, watch, type RunningServer, type TestSocket } from '../helpers/server.ts';
 
 const servers = useServers();
 let server: RunningServer | undefined;
@@ -15,23 +14,6 @@ function ingest(rows: Array<{ country: string; count: number; at?: number; servi
   return postJson(`${server!.url}/api/ingest`, rows.map((r) => ({ service: r.service ?? 'twitter', country: r.country, at: r.at ?? Date.now(), count: r.count })));
 }
 
-/**
- * Collects frames and keeps the state they build on top of a snapshot, as a client must: each
- * frame's `seq` follows the one before it, or the test fails.
- */
-function follow(socket: TestSocket, snapshot: Snapshot) {
-  const frames: Frame[] = [];
-  let states: CountryStates = snapshot.countries;
-  let seq = snapshot.seq;
-  socket.on('frame', (frame) => {
-    expect(frame.seq).toBe(seq + 1);
-    seq = frame.seq;
-    frames.push(frame);
-    states = applyChanges(states, frame.changes);
-  });
-  return { frames, states: () => states };
-}
-
 function data<T>(ack: { ok: true; data: T } | { ok: false; error: { message: string } }): T {
   if (!ack.ok) throw new Error(ack.error.message);
   return ack.data;
@@ -42,11 +24,11 @@ describe('live frames', () => {
     server = await servers.start();
     await ingest([{ country: 'US', count: 10_000 }]);
     const socket = client();
-    const snapshot = data(await watch(socket, { service: 'twitter' }));
+    const feed = await follow(socket, { service: 'twitter' });
+    const { snapshot } = feed;
     expect(snapshot.countries).toEqual({ US: { count: 10_000, baseline: 10, level: 'outage' } });
     expect(snapshot).toMatchObject({ protocol: 2, service: 'twitter', mode: 'live', seq: expect.any(Number), windowMinutes: 15, heatMax: 10_000, clock: { speed: 1, simulated: false } });
 
-    const feed = follow(socket, snapshot);
     await ingest([{ country: 'JP', count: 2500 }, { country: 'GB', count: 2499 }]);
     await postJson(`${server.url}/api/reports`, { service: 'twitter', country: 'GB' });
     await waitFor('GB at 2500', () => (feed.states().GB?.count === 2500 ? true : undefined));
@@ -66,15 +48,15 @@ describe('live frames', () => {
   it('gives a late watcher the state and seq the room is at, so deltas continue from it exactly', async () => {
     server = await servers.start({ frameMs: 20 });
     const first = client();
-    const feedA = follow(first, data(await watch(first, { service: 'twitter' })));
+    const feedA = await follow(first, { service: 'twitter' });
     const countries = ['US', 'JP', 'GB', 'DE', 'FR', 'BR', 'IN', 'CA'];
     const writes: Array<Promise<unknown>> = [];
-    let late: ReturnType<typeof follow> | undefined;
+    let late: Awaited<ReturnType<typeof follow>> | undefined;
     for (let i = 0; i < 40; i++) {
       writes.push(ingest([{ country: countries[i % countries.length]!, count: 1 + i }]));
       if (i === 20) {
         const second = client();
-        late = follow(second, data(await watch(second, { service: 'twitter' })));
+        late = await follow(second, { service: 'twitter' });
       }
     }
     await Promise.all(writes);
@@ -88,7 +70,7 @@ describe('live frames', () => {
     server = await servers.start({ frameMs: 50 });
     await ingest([{ country: 'US', count: 3 }]);
     const socket = client();
-    const feed = follow(socket, data(await watch(socket, { service: 'twitter' })));
+    const feed = await follow(socket, { service: 'twitter' });
     // Nothing is expected, so there is no event to wait for: eight frame intervals of silence.
     await new Promise((r) => setTimeout(r, 400));
     expect(feed.frames).toEqual([]);
@@ -97,7 +79,7 @@ describe('live frames', () => {
   it('keeps services apart: a watcher gets only its own service', async () => {
     server = await servers.start();
     const socket = client();
-    const feed = follow(socket, data(await watch(socket, { service: 'youtube' })));
+    const feed = await follow(socket, { service: 'youtube' });
     await ingest([{ country: 'US', count: 50 }]);
     await ingest([{ country: 'DE', count: 4, service: 'youtube' }]);
     await waitFor('DE frame', () => (feed.states().DE ? true : undefined));
